@@ -1,0 +1,108 @@
+# Makefile - builds bin/nfsbench, bin/nfstune, bin/nfscap and their tests.
+#   make            build (objects under build/)
+#   make test       deps + build + unit + lab integration + unit under ASan/UBSan
+#   make demo       the main job on the built-in lab
+#   make bench      benchmarks (ratios against anchors measured in the same run)
+#   make fuzz       libFuzzer targets (clang), short runs
+#   make deps       install the Debian 12 packages everything needs
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SAN=1      sanitizer build into build/san (binaries in build/san/bin)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+
+PKGS := libnfs libpcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 json-c libtirpc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# Messages are cut to their buffers on purpose: truncation is not a bug here.
+WARN   := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -MMD -MP
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+BIN     ?= $(BUILD)/bin
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+BIN     ?= bin
+endif
+
+LIB_SRC   := $(wildcard lib/*.c)
+BENCH_SRC := $(wildcard nfsbench/*.c)
+TUNE_SRC  := $(wildcard tuner/*.c)
+CAP_SRC   := $(wildcard capture/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIBA := $(BUILD)/libnfstk.a
+PROGS := $(BIN)/nfsbench $(BIN)/nfstune $(BIN)/nfscap
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps test unit integration demo bench fuzz install clean
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+# A program's main lives in <dir>/main.c; its other files may be shared
+# with the tests through the program's own archive.
+$(BIN)/nfsbench: $(call obj,$(BENCH_SRC)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BIN)/nfstune: $(call obj,$(TUNE_SRC)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BIN)/nfscap: $(call obj,$(CAP_SRC)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# Unit tests link the shared library and every non-main object of the
+# programs, so they can test program internals too.
+PROG_OBJS := $(call obj,$(filter-out %/main.c,$(BENCH_SRC) $(TUNE_SRC) $(CAP_SRC)))
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PROG_OBJS) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+unit-build: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(PROGS)
+	@BUILD=$(BUILD) tests/run-unit $(UNIT_BINS)
+
+integration: $(PROGS)
+	@tests/run-integration
+
+deps:
+	@scripts/install-deps
+
+test: deps
+	@tests/run-all
+
+demo: deps all
+	@scripts/demo
+
+bench: deps all
+	@scripts/bench
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: deps
+	@scripts/fuzz $(FUZZ_SRC)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nfs-toolkit/configs $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 tests/testbed/lab $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed/lab
+	for f in configs/*.json; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/nfs-toolkit/configs/ || true; done
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+/* out.h - one output path for people and machines (after iproute2's print_*).
+ *
+ * A program describes its results once, through these calls. In text mode
+ * they become aligned "label  value unit" blocks and aligned tables; in JSON
+ * mode the same calls build a json-c document, printed by out_finish(), whose
+ * top level always carries "schema": "<program>/<version>".
+ *
+ * Keys are JSON member names; labels are what people read. A NULL label
+ * means "JSON only" (for example histogram buckets); a NULL key means
+ * "text only" (for example a hint line).
+ */
+#ifndef NFSTK_OUT_H
+#define NFSTK_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json_object;
+
+enum out_mode { OUT_TEXT, OUT_JSON };
+
+struct out;
+
+/* Create an output context writing to f. schema is e.g. "nfsbench/1".
+ * Returns 0 or ENOMEM, and fills *o. */
+int out_new(struct out **o, enum out_mode mode, FILE *f, const char *schema);
+enum out_mode out_mode(const struct out *o);
+
+/* Nested sections: a JSON object under key, a titled, indented block in text. */
+void out_begin(struct out *o, const char *key, const char *title);
+void out_end(struct out *o);
+
+/* Scalars inside the current section (or the top level). unit may be NULL;
+ * in JSON the unit is not printed (it belongs in the key name, e.g. "lat_ns"). */
+void out_u64(struct out *o, const char *key, const char *label, uint64_t v, const char *unit);
+void out_i64(struct out *o, const char *key, const char *label, int64_t v, const char *unit);
+/* fmt is the printf format for text, e.g. "%.1f"; JSON gets the full double. */
+void out_dbl(struct out *o, const char *key, const char *label, double v, const char *fmt, const char *unit);
+void out_str(struct out *o, const char *key, const char *label, const char *v);
+void out_bool(struct out *o, const char *key, const char *label, bool v);
+/* Attach an existing json-c value (ownership passes to o). Ignored (and
+ * released) in text mode. */
+void out_json(struct out *o, const char *key, struct json_object *v);
+/* A free text line (text mode only). */
+void out_note(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Tables: a JSON array of objects under key; in text an aligned table with a
+ * header line. Column keys double as JSON member names of each row object.
+ * Numeric cells are right-aligned, strings left-aligned. */
+struct out_col {
+	const char *key;   /* JSON member name */
+	const char *title; /* text header */
+};
+void out_table_begin(struct out *o, const char *key, const char *title, const struct out_col *cols, unsigned ncols);
+void out_row_begin(struct out *o);
+void out_cell_u64(struct out *o, uint64_t v);
+void out_cell_dbl(struct out *o, double v, const char *fmt);
+void out_cell_str(struct out *o, const char *v);
+void out_row_end(struct out *o);
+void out_table_end(struct out *o);
+
+/* Print (JSON: the whole document, pretty, with a trailing newline) and free.
+ * Returns 0 or the errno of a failed write. */
+int out_finish(struct out *o);
+/* The document built so far (JSON mode), still owned by o. */
+struct json_object *out_doc(struct out *o);
+
+/* Human-friendly formatting used in text mode, exposed for progress lines:
+ * ns -> "812ns", "41.3us", "2.07ms", "1.50s"; bytes -> "4.0KiB", "1.2GiB". */
+const char *out_fmt_ns(char *buf, size_t len, uint64_t ns);
+const char *out_fmt_bytes(char *buf, size_t len, double bytes);
+
+#endif
