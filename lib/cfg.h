@@ -74,17 +74,24 @@ int cfg_get_duration(struct cfg *c, struct json_object *obj, const char *keypath
  * err (which quotes the input). None accepts trailing junk, empty input,
  * negative values or overflow.
  *
+ * Numbers are plain decimals ("12", "1.5": no sign, exponent or blanks, at
+ * most 18 decimal places); suffixes are case-insensitive.
+ *
  * parse_size: bytes. "4096", "4k", "4K", "4KiB", "4kb", "1m", "1MiB", "1g",
- *   "2t": suffixes are binary (k = 1024), as in fio.
+ *   "2t": suffixes are binary (k = 1024), as in fio; also "b", p and e.
+ *   Fractions only where the result is whole ("1.5k" yes, "0.3k" no).
  * parse_duration: nanoseconds. "250ns", "10us", "500ms", "30s", "5m", "1h",
- *   fractions allowed ("1.5s"); a bare number is seconds.
+ *   fractions allowed ("1.5s"); a bare number is seconds. Also "µs",
+ *   "min" and "d". The result must be a whole number of nanoseconds.
  * parse_rate_ops: operations per second. "5000", "5k", "2.5k/s", "1m" (10^6):
  *   decimal suffixes, since these are counts.
  * parse_rate_bytes: bytes per second. "100MiB/s", "100m", "1g" (binary, per
  *   second) or network style "10gbit", "10Gbit/s", "500mbit" (decimal bits).
  * parse_cpulist: Linux cpulist "0-3,8,10-11" (also "0-7:2" stride) into a
  *   bitmap of CPU_LIST_MAX bits; duplicates allowed, descending ranges and
- *   CPUs >= CPU_LIST_MAX rejected. */
+ *   CPUs >= CPU_LIST_MAX rejected. No blanks or trailing newline: strip
+ *   what sysfs files end with first.
+ * On error the output is left unchanged; err may be NULL. */
 #define CPU_LIST_MAX 1024
 struct cpulist {
 	uint64_t bits[CPU_LIST_MAX / 64];
@@ -96,7 +103,8 @@ int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t err
 int parse_cpulist(const char *s, struct cpulist *set, char *err, size_t errlen);
 bool cpulist_has(const struct cpulist *set, unsigned cpu);
 unsigned cpulist_count(const struct cpulist *set);
-/* Canonical text form ("0-3,8,10-11") into buf; returns buf. */
+/* Canonical text form ("0-3,8,10-11", "" when empty) into buf; returns buf.
+ * When buf is too small the list is cut after the last whole item. */
 const char *cpulist_format(const struct cpulist *set, char *buf, size_t len);
 
 #endif

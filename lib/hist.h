@@ -13,6 +13,9 @@
  *   - memory is fixed: HIST_NBUCKETS counters of 8 bytes (about 19 KiB).
  * Recording is O(1): a count-leading-zeros, a shift and an add.
  * Merging adds buckets, so merged percentiles are exact to bucket precision.
+ *
+ * Concurrency: a struct hist has no locks. Give each thread (connection,
+ * rank, capture file) its own and hist_merge() them when reporting.
  */
 #ifndef NFSTK_HIST_H
 #define NFSTK_HIST_H
@@ -38,10 +41,13 @@ struct hist {
 	uint64_t buckets[HIST_NBUCKETS];
 };
 
-/* Empty the histogram. */
+/* Empty the histogram: all counts 0, min = UINT64_MAX, max = 0. Must be
+ * called before first use; a zeroed struct is not empty (its min is 0). */
 void hist_init(struct hist *h);
 
-/* Index of the bucket holding v (v <= HIST_MAX_NS). */
+/* Index of the bucket holding v, in [0, HIST_NBUCKETS). v must be
+ * <= HIST_MAX_NS (hist_record checks; callers of this do not get a check).
+ * Indexes are monotone in v: v1 <= v2 implies index(v1) <= index(v2). */
 static inline unsigned hist_index(uint64_t v)
 {
 	if (v < HIST_SUB)
@@ -51,8 +57,9 @@ static inline unsigned hist_index(uint64_t v)
 	return HIST_SUB + shift * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
 }
 
-/* Record one value. Returns 0, or ERANGE when v > HIST_MAX_NS (counted in
- * h->overflow, not placed). */
+/* Record one value (nanoseconds). Returns 0, or ERANGE when
+ * v > HIST_MAX_NS: the value is then counted in h->overflow only, and does
+ * not take part in count, sum, min, max or percentiles. 0 is a valid value. */
 static inline int hist_record(struct hist *h, uint64_t v)
 {
 	if (v > HIST_MAX_NS) {
@@ -69,30 +76,43 @@ static inline int hist_record(struct hist *h, uint64_t v)
 	return 0;
 }
 
-/* Lowest value of bucket i, and one past its highest. */
+/* Bucket i holds the values [hist_bucket_lo(i), hist_bucket_hi(i)).
+ * Buckets tile the range without gaps: hi(i) == lo(i + 1), lo(0) == 0 and
+ * hi(HIST_NBUCKETS - 1) == HIST_MAX_NS + 1. For i >= HIST_NBUCKETS both
+ * return HIST_MAX_NS + 1 (the start of the overflow range). */
 uint64_t hist_bucket_lo(unsigned i);
 uint64_t hist_bucket_hi(unsigned i);
 
-/* Add src into dst. Returns how many of src's values could not be placed
- * (src's overflow count, carried into dst->overflow). */
+/* Add src into dst: buckets, count, sum and overflow add up; min and max
+ * combine. The result equals recording both value sets into one histogram.
+ * Returns how many of src's values could not be placed (src's overflow
+ * count, carried into dst->overflow), so callers can report them. */
 uint64_t hist_merge(struct hist *dst, const struct hist *src);
 
 /* Value at percentile p (0 < p <= 100): the midpoint of the bucket holding
- * the ceil(p/100 * count)-th smallest value, clamped to [min, max].
- * Returns 0 for an empty histogram. */
+ * the ceil(p/100 * count)-th smallest value, clamped to [min, max], so the
+ * result is within 1/128 of the exact percentile (exact below 64 ns).
+ * p <= 0 (or NaN) gives min, p >= 100 gives max exactly. Overflowed values
+ * are not ranked. Returns 0 for an empty histogram. O(HIST_NBUCKETS). */
 uint64_t hist_percentile(const struct hist *h, double p);
 
-/* Exact mean of placed values; 0 when empty. */
+/* Mean of placed values, from the exact sum (not from buckets); 0 when
+ * empty. Overflowed values are not included. */
 double hist_mean(const struct hist *h);
 
 /* JSON form: {"count":N,"overflow":N,"min":N,"max":N,"sum":N,
- * "buckets":[[lo_ns,count],...]} listing only non-empty buckets.
+ * "buckets":[[lo_ns,count],...]} listing only non-empty buckets, in
+ * increasing lo. An empty histogram writes min and max as 0.
  * Returns a new object (caller owns it) or NULL on allocation failure. */
 struct json_object *hist_to_json(const struct hist *h);
 
-/* Inverse of hist_to_json. Validates every field (each bucket's lo must be a
- * bucket boundary, counts must add up); on error returns EINVAL and writes a
- * one-line reason to err. h is only changed on success. */
+/* Inverse of hist_to_json: hist_from_json(hist_to_json(h)) reproduces h
+ * exactly. Validates every field: the five counters must be non-negative
+ * JSON integers; each bucket is a [lo, count] pair of them, lo a bucket
+ * boundary, in strictly increasing order; counts add up to "count"; min and
+ * max fall in the first and last non-empty buckets. Unknown members are
+ * ignored. On error returns EINVAL and writes a one-line reason to err (may
+ * be NULL); h is only changed on success. h need not be initialised. */
 int hist_from_json(struct hist *h, struct json_object *o, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,16 @@
  * Keys are JSON member names; labels are what people read. A NULL label
  * means "JSON only" (for example histogram buckets); a NULL key means
  * "text only" (for example a hint line).
+ *
+ * Text layout: each section is buffered until out_end() so its labels line
+ * up (numbers right-aligned in one column, strings left-aligned, the unit
+ * after the number). Top-level groups are written as they complete,
+ * separated by a blank line; a section with nothing in it prints nothing.
+ * Booleans print as yes/no, NULL strings as "-".
+ * JSON: doubles are written in the shortest form that reads back exactly;
+ * NaN and infinities (which JSON cannot hold) become null, as do NULL
+ * strings. Reopening a section key adds to the existing object.
+ * Allocation failures are remembered and returned by out_finish().
  */
 #ifndef NFSTK_OUT_H
 #define NFSTK_OUT_H
@@ -27,7 +37,9 @@ struct out;
 int out_new(struct out **o, enum out_mode mode, FILE *f, const char *schema);
 enum out_mode out_mode(const struct out *o);
 
-/* Nested sections: a JSON object under key, a titled, indented block in text. */
+/* Nested sections: a JSON object under key, a titled, indented block in text.
+ * A NULL key groups in text only; a NULL title groups in JSON only (text
+ * keeps the parent's indent). */
 void out_begin(struct out *o, const char *key, const char *title);
 void out_end(struct out *o);
 
@@ -46,8 +58,12 @@ void out_json(struct out *o, const char *key, struct json_object *v);
 void out_note(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Tables: a JSON array of objects under key; in text an aligned table with a
- * header line. Column keys double as JSON member names of each row object.
- * Numeric cells are right-aligned, strings left-aligned. */
+ * header line. Column keys double as JSON member names of each row object
+ * (a NULL column key: text only; a NULL title: the key is the header).
+ * Numeric cells are right-aligned, strings left-aligned; a header is
+ * right-aligned over a column of numbers. Cells fill columns left to right;
+ * missing ones are blank (text) or absent (JSON), extra ones are dropped.
+ * cols is copied. Tables do not nest; out_begin/out_end end an open one. */
 struct out_col {
 	const char *key;   /* JSON member name */
 	const char *title; /* text header */

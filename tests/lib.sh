@@ -44,3 +44,7 @@ t_done() {
 pcap_count() { # file [filter] -> number of packets
 	tcpdump -n -r "$1" ${2:+"$2"} 2>/dev/null | wc -l
 }
+# The lab instance's names and addresses (LAB_INSTANCE picks one, default 0):
+# LAB_NS, LAB_DIR, LAB_EXPORT_DIR, LAB_STORAGE_IP, LAB_NET.
+eval "$("$LAB" env | grep -v '^LAB_GUEST')"
+SIP=$LAB_STORAGE_IP
