@@ -50,6 +50,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Unit tests see the programs' headers too.
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Infsbench -Icapture -Ituner -c -o $@ $<
+
 $(LIBA): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^

@@ -1,0 +1,70 @@
+/* pattern.c - nfsbench's write pattern (see pattern.h). */
+#include "pattern.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "err.h"
+
+unsigned char *pattern_buffer(uint64_t seed, uint32_t maxlen)
+{
+	size_t n = (size_t)PATTERN_PERIOD + maxlen;
+	unsigned char *p = malloc(n);
+	if (!p)
+		return NULL;
+	uint64_t s = seed ^ 0x6e667362656e6368ull; /* "nfsbench" */
+	for (size_t i = 0; i < PATTERN_PERIOD; i += 8) {
+		uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		for (size_t k = 0; k < 8 && i + k < PATTERN_PERIOD; k++)
+			p[i + k] = (unsigned char)(z >> (8 * k));
+	}
+	for (size_t i = PATTERN_PERIOD; i < n; i++)
+		p[i] = p[i - PATTERN_PERIOD];
+	return p;
+}
+
+int pattern_main(int argc, char **argv)
+{
+	uint64_t seed = 1, off = 0, len = 0;
+	char err[256];
+	for (int i = 1; i < argc; i++) {
+		uint64_t *dst = !strcmp(argv[i], "--seed") ? &seed : !strcmp(argv[i], "--offset") ? &off
+							 : !strcmp(argv[i], "--length") ? &len : NULL;
+		if (!dst || i + 1 >= argc) {
+			fprintf(stderr, "usage: nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n");
+			return 2;
+		}
+		if (dst == &seed) {
+			char *end;
+			seed = strtoull(argv[++i], &end, 0);
+			if (*end || !*argv[i]) {
+				err_msg("--seed: bad number '%s'", argv[i]);
+				return 2;
+			}
+		} else if (parse_size(argv[++i], dst, err, sizeof(err))) {
+			err_msg("%s: %s", argv[i - 1], err);
+			return 2;
+		}
+	}
+	unsigned char *p = pattern_buffer(seed, 0);
+	if (!p)
+		return 1;
+	while (len) {
+		size_t at = off % PATTERN_PERIOD, n = PATTERN_PERIOD - at;
+		if (n > len)
+			n = len;
+		if (fwrite(p + at, 1, n, stdout) != n) {
+			free(p);
+			return 1;
+		}
+		off += n;
+		len -= n;
+	}
+	free(p);
+	return fflush(stdout) ? 1 : 0;
+}

@@ -1,0 +1,130 @@
+#!/bin/bash
+# test_nfsbench.sh - nfsbench's engine against the lab's real ganesha.nfsd:
+# every rw mode on /export and /null, written bytes checked on the storage
+# node's disk, JSON counts equal to the READ calls tshark sees on the wire
+# (and the trace's XIDs equal to the wire's), time/ramp phases, bad input,
+# and a server killed mid-run ending the run with an error, not a hang.
+. "$(dirname "$0")/../lib.sh"
+skip_unless_root
+t_setup
+NB=$BIN/nfsbench
+G() { "$LAB" exec guest1 "$@"; }
+jqv() { jq -r "$1" "$2"; }
+
+"$LAB" down >/dev/null 2>&1
+check "lab up" "$LAB" up
+
+# --- bad input: clear one-line errors, exit 2, nothing run ---------------
+for args in "--rw bogus" "--url http://x/y" "--bs 4q" "--connections 0" "--slots 99999" "--time 5x" "--ramp 1s"; do
+	# shellcheck disable=SC2086
+	G "$NB" --url "nfs://$SIP/export" $args >/dev/null 2>"$T_TMP/err"
+	rc=$?
+	lines=$(wc -l <"$T_TMP/err")
+	check "bad option '$args': exit 2 with one error line ($(head -c 80 "$T_TMP/err"))" test "$rc" = 2 -a "$lines" = 1
+done
+G timeout 30 "$NB" --url "nfs://$SIP/no-such-export" --ops 1 --timeout 3s >/dev/null 2>"$T_TMP/err"
+rc=$?
+check "wrong export fails with a message naming it (rc $rc: $(head -c 100 "$T_TMP/err"))" \
+	bash -c "[ $rc = 1 ] && grep -q 'no-such-export' '$T_TMP/err'"
+
+# --- every rw mode on both exports ---------------------------------------
+for exp in export null; do
+	for m in read write randread randwrite randrw rw; do
+		out=$T_TMP/$exp-$m.json
+		G timeout 60 "$NB" --url "nfs://$SIP/$exp" --rw "$m" --bs 64k --size 8m --ops 300 \
+			--connections 2 --slots 4 --file "t-$m" --json >"$out" 2>"$T_TMP/err"
+		rc=$?
+		n=$(jq '[.ops.read.count // 0, .ops.write.count // 0] | add' "$out" 2>/dev/null)
+		e=$(jqv .total.errors "$out" 2>/dev/null)
+		check "/$exp $m: rc $rc, 300 ops counted ($n), no errors ($e)" \
+			test "$rc" = 0 -a "$n" = 300 -a "$e" = 0
+	done
+done
+check "schema is nfsbench/1" test "$(jqv .schema "$T_TMP/export-read.json")" = nfsbench/1
+check "randrw mixes reads and writes" test "$(jqv .ops.read.count "$T_TMP/export-randrw.json")" -gt 50 -a \
+	"$(jqv .ops.write.count "$T_TMP/export-randrw.json")" -gt 50
+check "JSON holds percentiles and buckets" test "$(jq '.ops.read.lat_ns | has("p50") and has("p99.9") and has("max")' "$T_TMP/export-read.json")" = true -a \
+	"$(jq '.ops.read.hist.buckets | length > 0' "$T_TMP/export-read.json")" = true
+check "negotiated rsize reported" test "$(jqv .config.server_rtmax "$T_TMP/export-read.json")" -ge 65536
+
+# --- written data, byte for byte on the storage node's disk ---------------
+G timeout 60 "$NB" --url "nfs://$SIP/export" --rw write --bs 128k --size 16m --file seq.dat --seed 7 \
+	--connections 3 --slots 8 --stable unstable --json >"$T_TMP/w.json"
+check "sequential write ran" test "$(jqv .ops.write.count "$T_TMP/w.json")" = 128
+check "COMMIT sent at the end of unstable writes" test "$(jqv .ops.commit.count "$T_TMP/w.json")" = 1
+"$NB" pattern --seed 7 --length 16m >"$T_TMP/expect.bin"
+check "16 MiB written sequentially are byte-identical on disk" cmp "$T_TMP/expect.bin" "$LAB_EXPORT_DIR/seq.dat"
+
+G timeout 60 "$NB" --url "nfs://$SIP/export" --rw randwrite --bs 16k --size 4m --ops 100 --file rnd.dat --seed 9 \
+	--stable file --trace "$T_TMP/rw.trc" --json >"$T_TMP/rw.json"
+"$NB" trace-dump "$T_TMP/rw.trc" | awk -F, '$3 == "write" {print $5}' | sort -un >"$T_TMP/offsets"
+bad=0
+while read -r off; do
+	dd if="$LAB_EXPORT_DIR/rnd.dat" bs=16k skip=$((off / 16384)) count=1 2>/dev/null >"$T_TMP/got"
+	"$NB" pattern --seed 9 --offset "$off" --length 16k >"$T_TMP/want"
+	cmp -s "$T_TMP/got" "$T_TMP/want" || bad=$((bad + 1))
+done <"$T_TMP/offsets"
+check "random 16 KiB writes: all $(wc -l <"$T_TMP/offsets") blocks byte-identical on disk ($bad bad)" \
+	test "$bad" = 0 -a "$(wc -l <"$T_TMP/offsets")" -gt 50
+
+# --- counts equal the RPCs on the wire; trace XIDs equal the wire's -------
+"$LAB" capture start "$T_TMP/cap" >/dev/null
+G timeout 60 "$NB" --url "nfs://$SIP/export" --rw randread --bs 4k --size 8m --ops 2000 --file t-read \
+	--connections 4 --slots 16 --threads 2 --trace "$T_TMP/r.trc" --json >"$T_TMP/r.json"
+"$LAB" capture stop >/dev/null
+count=$(jqv .ops.read.count "$T_TMP/r.json")
+wire=$(tshark -r "$T_TMP/cap/guest1.pcap" -Y 'rpc.msgtyp == 0 && nfs.procedure_v3 == 6' -T fields -e rpc.xid 2>/dev/null |
+	tr ',' '\n' | sort -u)
+nwire=$(echo "$wire" | grep -c .)
+check "JSON READ count ($count) = READ calls seen by tshark on the wire ($nwire)" test "$count" = 2000 -a "$nwire" = 2000
+mine=$("$NB" trace-dump "$T_TMP/r.trc" | awk -F, '$3 == "read" {print $2}' | sort -u)
+check "trace XIDs are exactly the wire's XIDs" test "$mine" = "$wire"
+check "XIDs of the 4 connections are distinct (top byte = connection)" \
+	test "$(echo "$mine" | cut -c3-4 | sort -u | tr '\n' ' ')" = "00 01 02 03 "
+check "trace records connections with their ports" test "$("$NB" trace-dump "$T_TMP/r.trc" | grep -c '^# conn')" = 4
+check "trace-dump rejects a garbage file" bash -c "head -c 100 /dev/urandom > '$T_TMP/junk'; ! '$NB' trace-dump '$T_TMP/junk' >/dev/null 2>&1"
+
+# --- time and ramp --------------------------------------------------------
+G timeout 60 "$NB" --url "nfs://$SIP/null" --rw randread --bs 4k --size 8m --time 2s --ramp 1s \
+	--connections 2 --file t-read --json >"$T_TMP/t.json"
+el=$(jqv .result.elapsed_s "$T_TMP/t.json")
+check "timed phase lasts 2 s ($el)" awk -v e="$el" 'BEGIN { exit !(e >= 1.95 && e <= 2.3) }'
+check "two per-second intervals" test "$(jq '.intervals | length' "$T_TMP/t.json")" = 2
+check "ramp RPCs are not counted" test "$(jqv .total.rpcs_uncounted "$T_TMP/t.json")" -gt 0
+check "intervals add up to the count" test "$(jq '[.intervals[].ops] | add' "$T_TMP/t.json")" = "$(jqv .ops.read.count "$T_TMP/t.json")"
+check "client CPU reported" test "$(jq '.cpu.user_s + .cpu.sys_s > 0' "$T_TMP/t.json")" = true
+
+# --- Ctrl-C prints partial results ---------------------------------------
+# lab exec execs ip, which execs nfsbench: $! is nfsbench itself
+"$LAB" exec guest1 "$NB" --url "nfs://$SIP/null" --rw randread --bs 4k --size 8m --time 30s --file t-read --json \
+	>"$T_TMP/int.json" 2>/dev/null &
+pid=$!
+sleep 1.5
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "SIGINT: exit 130 with partial results (status $(jqv .result.status "$T_TMP/int.json" 2>/dev/null))" \
+	test "$rc" = 130 -a "$(jqv .result.status "$T_TMP/int.json" 2>/dev/null)" = interrupted -a \
+	"$(jqv .ops.read.count "$T_TMP/int.json" 2>/dev/null)" -gt 0
+
+# --- a dying server never hangs the load generator ------------------------
+start=$(date +%s%N)
+"$LAB" exec guest1 "$NB" --url "nfs://$SIP/null" --rw randread --bs 4k --size 8m --time 60s --timeout 3s \
+	--connections 2 --file t-read --json >"$T_TMP/k.json" 2>"$T_TMP/k.err" &
+pid=$!
+sleep 1.5
+kill -9 "$(cat "$LAB_DIR/pids/ganesha.pid")"
+wait "$pid"
+rc=$?
+secs=$((($(date +%s%N) - start) / 1000000000))
+check "server killed: nfsbench ends by itself in ${secs}s (< 10) with rc $rc" test "$rc" = 1 -a "$secs" -lt 10
+check "it reports the failure and the partial results" test "$(jqv .result.status "$T_TMP/k.json")" = failed -a \
+	"$(jqv .ops.read.count "$T_TMP/k.json")" -gt 0
+check "the error line says what happened ($(head -c 100 "$T_TMP/k.err"))" grep -q 'no reply\|lost\|reconnect' "$T_TMP/k.err"
+start=$(date +%s%N)
+G timeout 60 "$NB" --url "nfs://$SIP/null" --ops 10 --timeout 2s >/dev/null 2>"$T_TMP/k2.err"
+rc=$?
+secs=$((($(date +%s%N) - start) / 1000000000))
+check "server down: nfsbench fails fast (rc $rc, ${secs}s): $(head -c 80 "$T_TMP/k2.err")" test "$rc" = 1 -a "$secs" -lt 10
+check "lab down after a dead server" "$LAB" down
+t_done
