@@ -1,27 +1,774 @@
-/* main.c - entry point of nfstune (see README.md and ../shared/DESIGN.md). */
+/* main.c - nfstune: show, plan, apply, verify and revert host tuning
+ * profiles for NFS over 10 GbE (see ../shared/DESIGN.md). A command table
+ * after iproute2's; every command writes through lib/out.h, so --json
+ * carries exactly what the text shows. Only this file exits. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "tune_engine.h"
 #include "err.h"
+#include "tune_ethtool.h"
+#include "tune_irq.h"
+#include "tune_journal.h"
+#include "tune_link.h"
+#include "tune_nfs.h"
+#include "out.h"
+#include "tune_profile.h"
+#include "tune_qdisc.h"
+#include "tune_queue.h"
+#include "tune_sunrpc.h"
+#include "tune_sysctl.h"
 
-#define VERSION "0.1"
+#define VERSION "1.0"
+#define SCHEMA "nfstune/1"
+
+/* exit codes: 0 ok, 1 failed (apply rolled back, drift found, revert
+ * incomplete), 2 usage or validation errors (nothing changed) */
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
+
+struct opts {
+	bool json;
+	bool force;
+	unsigned delay_ms;
+	const char *state_dir;
+	struct tune t;
+	struct out *o;
+};
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nfstune [--help] [--version]\n");
+	fprintf(f,
+		"usage: nfstune [options] COMMAND [args]\n"
+		"commands:\n"
+		"  show [IFACE...]     every knob's current value (interfaces, sysctl, sunrpc, NFS mounts)\n"
+		"  plan PROFILE        knob, current, wanted, apply class; changes nothing\n"
+		"  apply PROFILE       journal, apply in dependency order, read back; all or nothing\n"
+		"  verify PROFILE      list drifted knobs; exit 0 only when none\n"
+		"  revert [JOURNAL]    restore what an apply changed (default: the latest one,\n"
+		"                      including an apply that was killed midway)\n"
+		"  journals            the journals under the state directory and their status\n"
+		"options:\n"
+		"  --json              the same content as JSON (schema " SCHEMA ")\n"
+		"  --root DIR          read and write /proc and /sys under DIR (tests, dry runs)\n"
+		"  --state-dir DIR     where journals live (default /var/lib/nfstune)\n"
+		"  --force             apply despite irqbalance or an unreverted interrupted apply;\n"
+		"                      revert a journal from another network namespace or root\n"
+		"  --ethtool-ioctl     use the SIOCETHTOOL ioctl instead of ethtool netlink\n"
+		"  --delay MS          wait MS milliseconds after each applied knob\n"
+		"  --help, --version\n");
 }
+
+static void print_messages(struct tune *t)
+{
+	for (size_t i = 0; i < t->nwarns; i++)
+		err_warn("%s", t->warns[i]);
+	for (size_t i = 0; i < t->nerrs; i++)
+		err_msg("%s", t->errs[i]);
+	/* printed once */
+	for (size_t i = 0; i < t->nwarns; i++)
+		free(t->warns[i]);
+	for (size_t i = 0; i < t->nerrs; i++)
+		free(t->errs[i]);
+	t->nwarns = t->nerrs = 0;
+}
+
+static int finish(struct opts *op, int rc)
+{
+	print_messages(&op->t);
+	if (op->o) {
+		int w = out_finish(op->o);
+		op->o = NULL;
+		if (w && !rc) {
+			err_msg("writing output: %s", strerror(w));
+			rc = EX_FAIL;
+		}
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* show                                                                 */
+
+static const struct out_col show_cols[] = {
+	{"object", "Object"}, {"knob", "Knob"}, {"value", "Value"}, {"class", "Class"}, {"note", "Note"},
+};
+
+static int add_iface(struct opts *op, const char *ifname, struct knobs *ks)
+{
+	struct tune *t = &op->t;
+	struct link_info li;
+	char err[256];
+	int rc = 0;
+	/* under --root an interface may exist only in the fake sysfs */
+	bool kernel = !t->no_netlink && !tune_link_get(t, ifname, &li, err, sizeof(err));
+	if (kernel) {
+		rc = tune_link_show(t, ifname, ks);
+		if (!rc)
+			rc = tune_eth_show(t, ifname, ks);
+		if (!rc)
+			rc = tune_qdisc_show(t, ifname, ks);
+	}
+	if (!rc)
+		rc = tune_queue_show(t, ifname, ks);
+	if (!rc)
+		rc = tune_irq_show(t, ifname, ks);
+	return rc;
+}
+
+static int cmd_show(struct opts *op, int argc, char **argv)
+{
+	struct tune *t = &op->t;
+	struct knobs ks = {0};
+	int rc = 0;
+
+	if (argc) {
+		for (int i = 0; i < argc; i++)
+			if (!tune_link_exists(t, argv[i])) {
+				tune_error(t, "no interface %s %s", argv[i],
+					   t->root[0] ? "under --root" : "in this network namespace");
+				rc = EX_USAGE;
+			}
+		if (rc)
+			return finish(op, rc);
+		for (int i = 0; i < argc && !rc; i++)
+			rc = add_iface(op, argv[i], &ks);
+	} else {
+		char **names = NULL;
+		size_t n = 0;
+		rc = tune_sysctl_show(t, &ks);
+		if (!rc)
+			rc = tune_sunrpc_show(t, &ks);
+		if (!rc && !(rc = tune_link_list(t, &names, &n)))
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = add_iface(op, names[i], &ks);
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		if (!rc)
+			rc = tune_nfs_show(t, &ks);
+	}
+	if (rc) {
+		tune_error(t, "listing knobs: %s", strerror(rc));
+		knobs_free(&ks);
+		return finish(op, EX_FAIL);
+	}
+	out_str(op->o, "command", NULL, "show");
+	out_table_begin(op->o, "knobs", NULL, show_cols, 5);
+	for (size_t i = 0; i < ks.n; i++) {
+		struct knob *k = &ks.v[i];
+		knob_read(t, k);
+		out_row_begin(op->o);
+		out_cell_str(op->o, k->obj);
+		out_cell_str(op->o, k->name);
+		out_cell_str(op->o, knob_state(k));
+		out_cell_str(op->o, knob_class_name(k->type->cls));
+		out_cell_str(op->o, k->rc ? k->err : k->detail);
+		out_row_end(op->o);
+	}
+	out_table_end(op->o);
+	knobs_free(&ks);
+	return finish(op, EX_OK);
+}
+
+/* ------------------------------------------------------------------ */
+/* plan                                                                 */
+
+static const struct out_col plan_cols[] = {
+	{"object", "Object"}, {"knob", "Knob"}, {"current", "Current"}, {"wanted", "Wanted"},
+	{"class", "Class"},   {"action", "Action"},
+};
+
+static const char *action_of(const struct knob *k)
+{
+	if (k->bad)
+		return "error";
+	if (k->rc)
+		return knob_class_applies(k->type->cls) ? "error" : "planned";
+	if (knob_same(k, k->cur, k->want))
+		return "ok";
+	return knob_class_applies(k->type->cls) ? "change" : "planned";
+}
+
+static void plan_table(struct opts *op, struct knobs *ks, const char *key, const char *title)
+{
+	out_table_begin(op->o, key, title, plan_cols, 6);
+	for (size_t i = 0; i < ks->n; i++) {
+		struct knob *k = &ks->v[i];
+		out_row_begin(op->o);
+		out_cell_str(op->o, k->obj);
+		out_cell_str(op->o, k->name);
+		out_cell_str(op->o, k->rc ? (knob_class_applies(k->type->cls) ? knob_state(k) : "?") : k->cur);
+		out_cell_str(op->o, k->want);
+		out_cell_str(op->o, knob_class_name(k->type->cls));
+		out_cell_str(op->o, action_of(k));
+		out_row_end(op->o);
+	}
+	out_table_end(op->o);
+}
+
+static const struct out_col hint_cols[] = {{"object", "Object"}, {"class", "Class"}, {"do", "To do"}};
+
+/* What to run for planned-only knobs, and for new-connections ones. */
+static void hints(struct opts *op, struct knobs *ks)
+{
+	char (*seen)[TUNE_VAL + 64] = calloc(ks->n ? ks->n : 1, sizeof(*seen));
+	size_t nseen = 0;
+	bool any = false;
+	if (!seen)
+		return;
+	for (size_t i = 0; i < ks->n; i++) {
+		struct knob *k = &ks->v[i];
+		char h[TUNE_VAL + 64];
+		if (!k->type->hint || (!k->rc && knob_same(k, k->cur, k->want)))
+			continue;
+		k->type->hint(&op->t, k, h, sizeof(h));
+		bool dup = false;
+		for (size_t j = 0; j < nseen && !dup; j++)
+			dup = !strcmp(seen[j], h);
+		if (dup)
+			continue;
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", h);
+		if (!any)
+			out_table_begin(op->o, "todo", "To do by hand", hint_cols, 3);
+		any = true;
+		out_row_begin(op->o);
+		out_cell_str(op->o, k->obj);
+		out_cell_str(op->o, knob_class_name(k->type->cls));
+		out_cell_str(op->o, h);
+		out_row_end(op->o);
+	}
+	if (any)
+		out_table_end(op->o);
+	free(seen);
+}
+
+static void nfsbench_section(struct opts *op, const struct prof *p)
+{
+	if (!p->has_nfsbench)
+		return;
+	out_begin(op->o, "nfsbench", "nfsbench client settings (read by nfsbench)");
+	if (p->nfsbench.has_connections)
+		out_u64(op->o, "connections", "connections", p->nfsbench.connections, NULL);
+	if (p->nfsbench.has_slots)
+		out_u64(op->o, "slots", "slots per connection", p->nfsbench.slots, NULL);
+	if (p->nfsbench.has_rsize)
+		out_u64(op->o, "rsize", "rsize", p->nfsbench.rsize, "bytes");
+	if (p->nfsbench.has_wsize)
+		out_u64(op->o, "wsize", "wsize", p->nfsbench.wsize, "bytes");
+	out_end(op->o);
+}
+
+/* Load, build and validate a profile. Returns 0 or an exit code. */
+static int load_profile(struct opts *op, const char *path, bool strict, struct prof *p, struct knobs *ks)
+{
+	struct tune *t = &op->t;
+	if (tune_prof_load(t, p, path, strict))
+		return EX_USAGE;
+	size_t errs = tune_prof_build(t, p, ks);
+	knobs_sort(ks);
+	/* every problem at once: the knobs that did build are checked too */
+	errs += tune_validate(t, ks);
+	return errs || t->nerrs ? EX_USAGE : 0;
+}
+
+static int cmd_plan(struct opts *op, int argc, char **argv)
+{
+	struct prof p;
+	struct knobs ks = {0};
+	if (argc != 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	int rc = load_profile(op, argv[0], false, &p, &ks);
+	out_str(op->o, "command", NULL, "plan");
+	out_str(op->o, "profile", NULL, argv[0]);
+	if (!rc || ks.n) {
+		plan_table(op, &ks, "knobs", NULL);
+		hints(op, &ks);
+		nfsbench_section(op, &p);
+	}
+	size_t changes = 0;
+	for (size_t i = 0; i < ks.n; i++)
+		changes += tune_needs_change(&ks.v[i]);
+	if (!rc)
+		out_u64(op->o, "changes", "Knobs to change", changes, NULL);
+	knobs_free(&ks);
+	tune_prof_free(&p);
+	return finish(op, rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* verify                                                               */
+
+static int cmd_verify(struct opts *op, int argc, char **argv)
+{
+	struct prof p;
+	struct knobs ks = {0};
+	static const struct out_col cols[] = {
+		{"object", "Object"}, {"knob", "Knob"}, {"current", "Current"}, {"wanted", "Wanted"}, {"class", "Class"},
+	};
+	if (argc != 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	int rc = load_profile(op, argv[0], false, &p, &ks);
+	if (rc) {
+		knobs_free(&ks);
+		tune_prof_free(&p);
+		return finish(op, rc);
+	}
+	size_t drift = 0;
+	out_str(op->o, "command", NULL, "verify");
+	out_str(op->o, "profile", NULL, argv[0]);
+	out_table_begin(op->o, "drifted", "Drifted knobs", cols, 5);
+	for (size_t i = 0; i < ks.n; i++) {
+		struct knob *k = &ks.v[i];
+		if (!k->rc && knob_same(k, k->cur, k->want))
+			continue;
+		drift++;
+		out_row_begin(op->o);
+		out_cell_str(op->o, k->obj);
+		out_cell_str(op->o, k->name);
+		out_cell_str(op->o, k->rc ? knob_state(k) : k->cur);
+		out_cell_str(op->o, k->want);
+		out_cell_str(op->o, knob_class_name(k->type->cls));
+		out_row_end(op->o);
+	}
+	out_table_end(op->o);
+	out_u64(op->o, "checked", "Knobs checked", ks.n, NULL);
+	out_u64(op->o, "drifted_count", "Knobs drifted", drift, NULL);
+	knobs_free(&ks);
+	tune_prof_free(&p);
+	return finish(op, drift ? EX_FAIL : EX_OK);
+}
+
+/* ------------------------------------------------------------------ */
+/* apply, revert                                                        */
+
+static const struct out_col step_cols[] = {
+	{"object", "Object"}, {"knob", "Knob"}, {"from", "From"}, {"to", "To"}, {"result", "Result"}, {"message", "Message"},
+};
+
+/* Warn about (and return the number of) applies that were killed. */
+static size_t interrupted(struct opts *op, bool quiet)
+{
+	char **paths;
+	size_t n, found = 0;
+	if (access(op->state_dir, R_OK | X_OK) || tune_journal_list(op->state_dir, &paths, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct journal j;
+		char err[512];
+		if (!tune_journal_load(&j, paths[i], err, sizeof(err)) && tune_journal_status(&j) == JS_INTERRUPTED) {
+			found++;
+			if (!quiet)
+				tune_warn(&op->t, "an apply of %s was interrupted (%s, pid %ld): 'nfstune revert %s' restores "
+					  "what it changed", j.profile, j.started, j.pid, paths[i]);
+		}
+		tune_journal_free(&j);
+		free(paths[i]);
+	}
+	free(paths);
+	return found;
+}
+
+static int need_root(struct opts *op, const char *what)
+{
+	if (geteuid() != 0) {
+		tune_error(&op->t, "%s needs root", what);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_apply(struct opts *op, int argc, char **argv)
+{
+	struct tune *t = &op->t;
+	struct prof p;
+	struct knobs ks = {0}, changes = {0};
+	struct journal j = {.fd = -1};
+	struct step *steps = NULL;
+	char err[TUNE_ERRLEN];
+	int rc, lock = -1;
+
+	if (argc != 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((rc = need_root(op, "apply")))
+		return finish(op, rc);
+	if (tune_journal_dir_check(op->state_dir, err, sizeof(err))) {
+		tune_error(t, "%s", err);
+		return finish(op, EX_USAGE);
+	}
+	lock = tune_journal_lock(op->state_dir);
+	if (lock < 0) {
+		tune_error(t, "%s: %s", op->state_dir,
+			   lock == -EBUSY ? "another nfstune apply or revert is running" : strerror(-lock));
+		return finish(op, EX_USAGE);
+	}
+	if (interrupted(op, false) && !op->force) {
+		tune_error(t, "an earlier apply was interrupted: revert it first (nfstune revert), or use --force");
+		rc = EX_USAGE;
+		goto out;
+	}
+	rc = load_profile(op, argv[0], true, &p, &ks);
+	if (rc) {
+		tune_error(t, "nothing was changed");
+		goto out_prof;
+	}
+	for (size_t i = 0; i < ks.n; i++)
+		if (tune_needs_change(&ks.v[i])) {
+			struct knob *k = knobs_add(&changes, ks.v[i].type, ks.v[i].obj, ks.v[i].name);
+			if (!k) {
+				rc = EX_FAIL;
+				goto out_prof;
+			}
+			*k = ks.v[i];
+		}
+	out_str(op->o, "command", NULL, "apply");
+	out_str(op->o, "profile", NULL, argv[0]);
+	/* say what will change before changing it */
+	plan_table(op, &ks, "plan", "Plan");
+	fflush(stdout);
+	if (!changes.n) {
+		out_note(op->o, "Nothing to change.");
+		out_str(op->o, "result", NULL, "unchanged");
+		hints(op, &ks);
+		rc = EX_OK;
+		goto out_prof;
+	}
+	if (tune_journal_create(&j, op->state_dir, argv[0], t, &changes, err, sizeof(err))) {
+		tune_error(t, "%s; nothing was changed", err);
+		rc = EX_FAIL;
+		goto out_prof;
+	}
+	steps = calloc(changes.n, sizeof(*steps));
+	if (!steps) {
+		rc = EX_FAIL;
+		goto out_prof;
+	}
+	size_t failed;
+	int arc = tune_apply(t, &j, op->delay_ms, steps, &failed);
+	out_table_begin(op->o, "steps", "Applied", step_cols, 6);
+	for (size_t i = 0; i < j.items.n; i++) {
+		struct knob *k = &j.items.v[i];
+		out_row_begin(op->o);
+		out_cell_str(op->o, k->obj);
+		out_cell_str(op->o, k->name);
+		out_cell_str(op->o, k->cur);
+		out_cell_str(op->o, k->want);
+		out_cell_str(op->o, tune_step_result_name(steps[i].result));
+		out_cell_str(op->o, steps[i].msg);
+		out_row_end(op->o);
+	}
+	out_table_end(op->o);
+	out_str(op->o, "journal", "Journal", j.path);
+	if (arc) {
+		struct knob *k = &j.items.v[failed];
+		size_t restored = 0, bad = 0;
+		for (size_t i = 0; i < j.items.n; i++) {
+			restored += steps[i].result == STEP_RESTORED;
+			bad += steps[i].result == STEP_RESTORE_FAILED;
+		}
+		out_str(op->o, "result", "Result", bad ? "rollback-failed" : "rolled-back");
+		if (k->file && k->line)
+			tune_error(t, "%s:%u:%u: %s: %s", k->file, k->line, k->col, k->path, steps[failed].msg);
+		else
+			tune_error(t, "%s %s: %s", k->obj, k->name, steps[failed].msg);
+		if (bad)
+			tune_error(t, "rollback incomplete: %zu knob(s) could not be restored; see %s", bad, j.path);
+		else if (failed == 0)
+			tune_error(t, "it was the first change: nothing else had been changed");
+		else
+			tune_error(t, "the %zu knob(s) changed before it were restored", restored);
+		rc = EX_FAIL;
+	} else {
+		out_str(op->o, "result", "Result", "applied");
+		hints(op, &ks);
+		rc = EX_OK;
+	}
+out_prof:
+	free(steps);
+	tune_journal_free(&j);
+	knobs_free(&changes);
+	knobs_free(&ks);
+	tune_prof_free(&p);
+out:
+	if (lock >= 0)
+		close(lock);
+	return finish(op, rc);
+}
+
+static int cmd_revert(struct opts *op, int argc, char **argv)
+{
+	struct tune *t = &op->t;
+	struct journal j = {.fd = -1};
+	char err[TUNE_ERRLEN], path[PATH_MAX] = "";
+	int rc, lock = -1;
+
+	if (argc > 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((rc = need_root(op, "revert")))
+		return finish(op, rc);
+	if (!tune_journal_dir_check(op->state_dir, err, sizeof(err)))
+		lock = tune_journal_lock(op->state_dir);
+	if (lock == -EBUSY) {
+		tune_error(t, "another nfstune apply or revert is running");
+		return finish(op, EX_USAGE);
+	}
+	if (argc) {
+		snprintf(path, sizeof(path), "%s", argv[0]);
+	} else {
+		/* the newest apply that left something changed */
+		char **paths;
+		size_t n;
+		if (tune_journal_list(op->state_dir, &paths, &n)) {
+			tune_error(t, "%s: cannot list journals", op->state_dir);
+			rc = EX_FAIL;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct journal c;
+			if (!path[0] && !tune_journal_load(&c, paths[i], err, sizeof(err))) {
+				enum jstatus s = tune_journal_status(&c);
+				if (s == JS_INTERRUPTED || s == JS_APPLIED)
+					snprintf(path, sizeof(path), "%s", paths[i]);
+			}
+			if (!path[0])
+				tune_journal_free(&c);
+			else if (!strcmp(path, paths[i]))
+				tune_journal_free(&c);
+			free(paths[i]);
+		}
+		free(paths);
+		if (!path[0]) {
+			out_str(op->o, "command", NULL, "revert");
+			out_note(op->o, "Nothing to revert under %s.", op->state_dir);
+			out_str(op->o, "result", NULL, "nothing");
+			rc = EX_OK;
+			goto out;
+		}
+	}
+	if (tune_journal_load(&j, path, err, sizeof(err))) {
+		tune_error(t, "%s", err);
+		rc = EX_FAIL;
+		goto out;
+	}
+	struct stat st;
+	if (!stat(path, &st) && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		tune_error(t, "%s: a journal must be root's and not writable by others", path);
+		rc = EX_USAGE;
+		goto out;
+	}
+	enum jstatus s = tune_journal_status(&j);
+	if (s == JS_RUNNING) {
+		tune_error(t, "%s: its apply (pid %ld) is still running", path, j.pid);
+		rc = EX_USAGE;
+		goto out;
+	}
+	if ((s == JS_REVERTED || s == JS_ROLLED_BACK || s == JS_EMPTY) && !op->force) {
+		out_str(op->o, "command", NULL, "revert");
+		out_str(op->o, "journal", "Journal", path);
+		out_note(op->o, "Nothing to revert: the journal is %s.", tune_journal_status_name(s));
+		out_str(op->o, "result", NULL, "nothing");
+		rc = EX_OK;
+		goto out;
+	}
+	char netns[64];
+	unsigned long long start;
+	tune_journal_self(netns, sizeof(netns), &start);
+	if ((strcmp(netns, j.netns) || strcmp(t->root, j.root)) && !op->force) {
+		tune_error(t, "%s was written in network namespace %s with --root '%s'; this is %s with --root '%s': "
+			   "the same names may be other devices here (--force to revert anyway)", path, j.netns, j.root,
+			   netns, t->root);
+		rc = EX_USAGE;
+		goto out;
+	}
+	struct step *steps = calloc(j.items.n ? j.items.n : 1, sizeof(*steps));
+	if (!steps) {
+		rc = EX_FAIL;
+		goto out;
+	}
+	/* a revert never uses the journal's own root/netns: checked above */
+	int rrc = tune_restore(t, &j, steps);
+	tune_journal_reverted(&j, rrc == 0);
+	out_str(op->o, "command", NULL, "revert");
+	out_str(op->o, "journal", "Journal", path);
+	out_str(op->o, "was", "Apply status", tune_journal_status_name(s));
+	static const struct out_col cols[] = {
+		{"object", "Object"}, {"knob", "Knob"}, {"restored", "Restored to"}, {"result", "Result"}, {"message", "Message"},
+	};
+	out_table_begin(op->o, "steps", "Reverted", cols, 5);
+	for (size_t i = j.items.n; i-- > 0;) {
+		if (steps[i].result == STEP_SKIPPED)
+			continue;
+		struct knob *k = &j.items.v[i];
+		out_row_begin(op->o);
+		out_cell_str(op->o, k->obj);
+		out_cell_str(op->o, k->name);
+		out_cell_str(op->o, k->cur);
+		out_cell_str(op->o, tune_step_result_name(steps[i].result));
+		out_cell_str(op->o, steps[i].msg);
+		out_row_end(op->o);
+		if (steps[i].result == STEP_RESTORE_FAILED)
+			tune_error(t, "%s %s: %s", k->obj, k->name, steps[i].msg);
+	}
+	out_table_end(op->o);
+	out_str(op->o, "result", "Result", rrc ? "incomplete" : "reverted");
+	free(steps);
+	rc = rrc ? EX_FAIL : EX_OK;
+out:
+	tune_journal_free(&j);
+	if (lock >= 0)
+		close(lock);
+	return finish(op, rc);
+}
+
+static int cmd_journals(struct opts *op, int argc, char **argv)
+{
+	static const struct out_col cols[] = {
+		{"journal", "Journal"}, {"profile", "Profile"}, {"started", "Started"}, {"knobs", "Knobs"}, {"status", "Status"},
+	};
+	char **paths;
+	size_t n;
+	(void)argv;
+	if (argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (tune_journal_list(op->state_dir, &paths, &n)) {
+		tune_error(&op->t, "%s: cannot list journals", op->state_dir);
+		return finish(op, EX_FAIL);
+	}
+	out_str(op->o, "command", NULL, "journals");
+	out_table_begin(op->o, "journals", NULL, cols, 5);
+	for (size_t i = 0; i < n; i++) {
+		struct journal j;
+		char err[512];
+		int rc = tune_journal_load(&j, paths[i], err, sizeof(err));
+		out_row_begin(op->o);
+		out_cell_str(op->o, paths[i]);
+		out_cell_str(op->o, rc ? "-" : j.profile);
+		out_cell_str(op->o, rc ? "-" : j.started);
+		out_cell_u64(op->o, rc ? 0 : j.items.n);
+		out_cell_str(op->o, rc ? err : tune_journal_status_name(tune_journal_status(&j)));
+		out_row_end(op->o);
+		tune_journal_free(&j);
+		free(paths[i]);
+	}
+	free(paths);
+	out_table_end(op->o);
+	return finish(op, EX_OK);
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(struct opts *, int, char **);
+} cmds[] = {
+	{"show", cmd_show}, {"plan", cmd_plan}, {"apply", cmd_apply}, {"verify", cmd_verify},
+	{"revert", cmd_revert}, {"journals", cmd_journals},
+};
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{"json", no_argument, 0, 'j'},		{"root", required_argument, 0, 'r'},
+		{"state-dir", required_argument, 0, 's'}, {"force", no_argument, 0, 'f'},
+		{"ethtool-ioctl", no_argument, 0, 'i'}, {"delay", required_argument, 0, 'd'},
+		{"help", no_argument, 0, 'h'},		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	struct opts op;
+	int c;
+
 	err_set_prog("nfstune");
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return 0;
+	memset(&op, 0, sizeof(op));
+	tune_init(&op.t);
+	op.state_dir = "/var/lib/nfstune";
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			op.json = true;
+			break;
+		case 'r': {
+			struct stat st;
+			if (stat(optarg, &st) || !S_ISDIR(st.st_mode)) {
+				err_msg("--root %s: not a directory", optarg);
+				return EX_USAGE;
+			}
+			/* no trailing slash: paths are root + "/proc/..." */
+			size_t n = strlen(optarg);
+			while (n > 1 && optarg[n - 1] == '/')
+				n--;
+			if (n >= sizeof(op.t.root)) {
+				err_msg("--root: path too long");
+				return EX_USAGE;
+			}
+			snprintf(op.t.root, sizeof(op.t.root), "%.*s", (int)n, optarg);
+			if (!strcmp(op.t.root, "/"))
+				op.t.root[0] = '\0';
+			break;
+		}
+		case 's':
+			op.state_dir = optarg;
+			break;
+		case 'f':
+			op.force = op.t.force = true;
+			break;
+		case 'i':
+			op.t.ethtool_ioctl = true;
+			break;
+		case 'd': {
+			uint64_t v;
+			if (tune_parse_u64(optarg, 0, 600000, &v)) {
+				err_msg("--delay: '%s' is not a number of milliseconds (0..600000)", optarg);
+				return EX_USAGE;
+			}
+			op.delay_ms = (unsigned)v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			printf("nfstune " VERSION "\n");
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
 	}
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("nfstune " VERSION "\n");
-		return 0;
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
 	}
-	usage(stderr);
-	return 2;
+	const struct cmd *cmd = NULL;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmds[i].name, argv[optind]))
+			cmd = &cmds[i];
+	if (!cmd) {
+		err_msg("unknown command '%s'", argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (out_new(&op.o, op.json ? OUT_JSON : OUT_TEXT, stdout, SCHEMA)) {
+		err_msg("out of memory");
+		return EX_FAIL;
+	}
+	/* a killed apply is noticed by whatever runs next */
+	if (cmd->fn != cmd_revert && cmd->fn != cmd_apply && cmd->fn != cmd_journals)
+		interrupted(&op, false);
+	int rc = cmd->fn(&op, argc - optind - 1, argv + optind + 1);
+	tune_fini(&op.t);
+	return rc;
 }

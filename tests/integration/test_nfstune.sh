@@ -1,0 +1,266 @@
+#!/bin/bash
+# test_nfstune.sh - nfstune against the real kernel, in a throwaway network
+# namespace of its own (nfstune-test-PID) holding a veth pair with 4 queues,
+# a bridge and a multiqueue tap: apply, verify and revert each interface
+# knob and check with ip, ethtool, tc and sysfs that the kernel holds the
+# value; a profile whose last knob fails leaves `show --json` byte-identical;
+# kill -9 during apply, then revert, restores everything; bad profiles
+# change nothing and say exactly what is wrong; vhost worker affinity on a
+# stand-in VM process. Every nfstune run must keep stderr empty unless the
+# test expects a message. Nothing outside the namespace and the test's own
+# processes is touched.
+source "$(dirname "$0")/../lib.sh"
+skip_unless_root
+for c in ip ethtool tc taskset; do
+	command -v $c >/dev/null || { echo "skip - $(basename "$0"): needs $c"; exit 77; }
+done
+[ -x "$BIN/nfstune" ] || { echo "not ok - $BIN/nfstune is not built (make)"; exit 1; }
+
+NS=nfstune-test-$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfstune-test.XXXXXX")
+STATE=$TMP/state
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+in_ns() { ip netns exec "$NS" "$@"; }
+ip netns add "$NS" || { echo "not ok - cannot create namespace $NS"; exit 1; }
+in_ns ip link set lo up
+in_ns ip link add va numtxqueues 4 numrxqueues 4 type veth peer name vb numtxqueues 4 numrxqueues 4
+in_ns ip link add br0 type bridge
+in_ns ip link set vb master br0
+in_ns ip tuntap add mode tap multi_queue name tp0
+for l in va vb br0; do in_ns ip link set "$l" up; done
+
+# nfstune in the namespace; stdout to $TMP/out, stderr to $TMP/err
+NT() { ip netns exec "$NS" "$BIN/nfstune" --state-dir "$STATE" "$@" >"$TMP/out" 2>"$TMP/err"; }
+show_err() { sed 's/^/#   /' "$TMP/err"; }
+# quiet "what" args...: must succeed with nothing on stderr
+quiet() {
+	local what=$1
+	shift
+	if NT "$@" && [ ! -s "$TMP/err" ]; then ok "$what"; else not_ok "$what (rc $?)"; show_err; fi
+}
+# says rc "what" "text" args...: exits rc and stderr holds text
+says() {
+	local rc=$1 what=$2 text=$3
+	shift 3
+	NT "$@"
+	local got=$?
+	if [ $got = "$rc" ] && { [ -z "$text" ] || grep -qF -- "$text" "$TMP/err"; }; then ok "$what"; else
+		not_ok "$what (rc $got, wanted $rc and: $text)"
+		show_err
+	fi
+}
+snapshot() { ip netns exec "$NS" "$BIN/nfstune" show --json >"$1" 2>"$TMP/snap.err"; }
+same_state() { # what
+	snapshot "$TMP/now.json"
+	if cmp -s "$TMP/before.json" "$TMP/now.json" && [ ! -s "$TMP/snap.err" ]; then ok "$1"; else
+		not_ok "$1"
+		diff "$TMP/before.json" "$TMP/now.json" | head -20 | sed 's/^/#   /'
+		sed 's/^/#   /' "$TMP/snap.err"
+	fi
+}
+has() { # what command... | grep pattern (last arg)
+	local what=$1 pat=${*: -1}
+	local cmd=("${@:2:$#-2}")
+	if in_ns "${cmd[@]}" 2>&1 | grep -qE -- "$pat"; then ok "$what"; else
+		not_ok "$what: '${cmd[*]}' lacks /$pat/"
+		in_ns "${cmd[@]}" 2>&1 | head -12 | sed 's/^/#   /'
+	fi
+}
+sysval() { in_ns cat "$1" | tr -s '\t ' ' '; }
+profile() { # name: stdin to $TMP/name, root's and 0644
+	cat >"$TMP/$1"
+	chmod 0644 "$TMP/$1"
+}
+journals() { ls "$STATE"/apply-*.journal 2>/dev/null | wc -l; }
+
+snapshot "$TMP/before.json"
+check "show --json works with nothing on stderr" test ! -s "$TMP/snap.err"
+check "show --json carries the schema" grep -q '"schema":"nfstune/1"' "$TMP/before.json"
+quiet "show va" show va
+check "veth rings reported unsupported with the kernel's words" \
+	grep -qE 'va +rings +unsupported .*\(kernel: Operation not supported\)' "$TMP/out"
+check "veth coalesce reported unsupported" grep -qE 'va +coalesce +unsupported' "$TMP/out"
+quiet "show tp0" show tp0
+check "tap: channels and coalesce rx-frames are read" grep -qE 'tp0 +coalesce.rx-frames' "$TMP/out"
+
+# ---- every interface knob: apply, check in the kernel, verify, revert ------
+profile a.json <<'EOF'
+// interface knobs on veth, bridge and tap, and per-namespace sysctls
+{
+  "sysctl": {"net.ipv4.tcp_rmem": [4096, 262144, 8388608], "net.ipv4.tcp_wmem": "4096 65536 8388608"},
+  "interfaces": {
+    "va": {"mtu": 9000, "txqueuelen": 5000, "features": {"gro": true, "tso": false},
+           "channels": {"rx": 2, "tx": 2},
+           "qdisc": {"kind": "tbf", "rate": "1gbit", "burst": "256k", "latency": "10ms"},
+           "rps_cpus": "0-1", "xps_cpus": {"tx-0": "1"}},
+    "br0": {"mtu": 9000, "features": {"gso": false}},
+    "tp0": {"txqueuelen": 2000, "qdisc": "pfifo_fast", "coalesce": {"rx-frames": 32}}
+  },
+  "nfsbench": {"connections": 4, "slots": 64}
+}
+EOF
+quiet "plan a.json" plan "$TMP/a.json"
+check "plan lists the changes" grep -qE 'va +mtu +1500 +9000 +live +change' "$TMP/out"
+check "plan shows the nfsbench section" grep -q 'slots per connection' "$TMP/out"
+check "plan changed nothing" cmp -s "$TMP/before.json" <(snapshot /dev/stdout)
+
+apply_and_check() { # label [options]
+	local label=$1
+	shift
+	quiet "$label: apply" "$@" apply "$TMP/a.json"
+	has "$label: va mtu 9000 and qlen 5000 (ip -d link)" ip -d link show va 'mtu 9000 .* qlen 5000'
+	has "$label: va gro on (ethtool -k)" ethtool -k va '^generic-receive-offload: on'
+	has "$label: va tso off (ethtool -k)" ethtool -k va '^tcp-segmentation-offload: off'
+	has "$label: va channels rx 2 (ethtool -l)" sh -c 'ethtool -l va | sed -n "/Current/,\$p"' '^RX:[[:space:]]+2'
+	has "$label: va channels tx 2 (ethtool -l)" sh -c 'ethtool -l va | sed -n "/Current/,\$p"' '^TX:[[:space:]]+2'
+	has "$label: va tbf 1Gbit (tc)" tc qdisc show dev va 'tbf .* rate 1Gbit'
+	check "$label: va rps_cpus rx-0 and rx-1 = 3" test "$(sysval /sys/class/net/va/queues/rx-0/rps_cpus)$(sysval /sys/class/net/va/queues/rx-1/rps_cpus)" = 33
+	check "$label: va xps_cpus tx-0 = 2" test "$(sysval /sys/class/net/va/queues/tx-0/xps_cpus)" = 2
+	has "$label: br0 mtu 9000" ip link show br0 'mtu 9000'
+	has "$label: br0 gso off" ethtool -k br0 '^generic-segmentation-offload: off'
+	has "$label: tp0 qlen 2000" ip link show tp0 'qlen 2000'
+	has "$label: tp0 pfifo_fast (tc)" tc qdisc show dev tp0 'pfifo_fast'
+	has "$label: tp0 rx-frames 32 (ethtool -c)" ethtool -c tp0 '^rx-frames:[[:space:]]+32'
+	check "$label: tcp_rmem" test "$(sysval /proc/sys/net/ipv4/tcp_rmem)" = "4096 262144 8388608"
+	check "$label: tcp_wmem" test "$(sysval /proc/sys/net/ipv4/tcp_wmem)" = "4096 65536 8388608"
+	quiet "$label: verify finds no drift" verify "$TMP/a.json"
+}
+apply_and_check netlink
+in_ns ip link set va mtu 1500
+says 1 "verify reports a drifted knob (exit 1)" "" verify "$TMP/a.json"
+check "verify names it" grep -qE 'va +mtu +1500 +9000' "$TMP/out"
+in_ns ip link set va mtu 9000
+quiet "revert" revert
+has "after revert: va mtu 1500, qlen 1000" ip -d link show va 'mtu 1500 .* qlen 1000'
+has "after revert: va gro off" ethtool -k va '^generic-receive-offload: off'
+has "after revert: va channels rx 4" sh -c 'ethtool -l va | sed -n "/Current/,\$p"' '^RX:[[:space:]]+4'
+has "after revert: va root qdisc noqueue" tc qdisc show dev va 'noqueue'
+check "after revert: va rps_cpus 0" test "$(sysval /sys/class/net/va/queues/rx-1/rps_cpus)" = 0
+same_state "after revert: show --json is byte-identical"
+says 0 "a second revert has nothing to do" "" revert
+check "... and says so" grep -q 'Nothing to revert' "$TMP/out"
+
+apply_and_check ioctl --ethtool-ioctl
+quiet "ioctl: revert" --ethtool-ioctl revert
+same_state "ioctl: after revert show --json is byte-identical"
+
+# ---- the last knob fails: everything before it is rolled back -------------
+profile last.json <<'EOF'
+{
+  "sysctl": {"net.ipv4.tcp_wmem": [4096, 32768, 4194304]},
+  "interfaces": {
+    "va": {"mtu": 9000, "txqueuelen": 3000, "features": {"gro": true}},
+    "br0": {"mtu": 9000},
+    // tap without vnet_hdr: the kernel accepts "tso on" and keeps it off
+    "tp0": {"features": {"tso": true}}
+  }
+}
+EOF
+says 1 "last knob fails: apply exits 1 naming the knob and the reason" \
+	'last.json:7:33: interfaces.tp0.features.tso: the kernel kept off [requested on] after setting on' apply "$TMP/last.json"
+check "... and says the earlier ones were restored" grep -q 'the 5 knob(s) changed before it were restored' "$TMP/err"
+check "... the steps show restored" test "$(grep -c ' restored' "$TMP/out")" = 5
+same_state "last knob fails: show --json is byte-identical"
+
+# ---- kill -9 during apply, then revert ------------------------------------
+n0=$(journals)
+ls "$STATE"/apply-*.journal >"$TMP/old-journals" 2>/dev/null
+ip netns exec "$NS" "$BIN/nfstune" --state-dir "$STATE" --delay 300 apply "$TMP/a.json" >"$TMP/kill.out" 2>&1 &
+apid=$!
+PIDS+=("$apid")
+j=""
+for _ in $(seq 100); do
+	j=$(ls "$STATE"/apply-*.journal 2>/dev/null | grep -vxFf "$TMP/old-journals" | head -1)
+	[ -n "$j" ] && [ "$(grep -c '"done"' "$j")" -ge 4 ] && break
+	sleep 0.05
+done
+kill -9 "$apid"
+wait "$apid" 2>/dev/null
+check "kill -9: the apply got 4 knobs in and left a journal" test "$(journals)" -gt "$n0" -a "$(grep -c '"done"' "$j")" -ge 4
+check "kill -9: the journal has no end record" bash -c "! grep -q '\"end\"' '$j'"
+NT show va
+check "next run warns about the interrupted apply" grep -q 'was interrupted' "$TMP/err"
+says 2 "apply refuses while an interrupted apply is unreverted" 'revert it first' apply "$TMP/a.json"
+quiet "revert restores the interrupted apply" revert
+check "... the revert says the apply was interrupted" grep -qE 'Apply status +interrupted' "$TMP/out"
+same_state "kill -9 + revert: show --json is byte-identical"
+
+# ---- bad profiles change nothing and say exactly what is wrong -------------
+bad() { # name rc "message" < profile
+	profile "$1"
+	local n=$(journals)
+	says "$2" "bad profile $1: $3" "$3" apply "$TMP/$1"
+	check "bad profile $1: nothing was changed (message, no journal)" \
+		test "$(journals)" = "$n" -a -n "$(grep 'nothing was changed' "$TMP/err")"
+}
+printf '{"interfaces": {"va": {"mtu": 9000 "txqueuelen": 1}}}' | bad syntax.json 2 \
+	"syntax.json:1:36: syntax error: object value separator ',' expected"
+printf '{"interfaces": {"va": {"txqeuelen": 5000}}}' | bad unknown.json 2 \
+	"unknown.json:1:24: interfaces.va.txqeuelen: unknown knob 'txqeuelen' (did you mean 'txqueuelen'?)"
+printf '{"interfaces": {"va": {"mtu": 65536}}}' | bad range.json 2 \
+	"range.json:1:31: interfaces.va.mtu: MTU 65536 is outside what va (veth) accepts (68..65535)"
+printf '{"sunrpc": {"tcp_slot_table_entries": 100000}}' | bad range2.json 2 \
+	"range2.json:1:39: sunrpc.tcp_slot_table_entries: 100000 is outside 2..65536"
+printf '{"interfaces": {"eth9": {"mtu": 9000}}}' | bad noif.json 2 \
+	"noif.json:1:17: interfaces.eth9: no interface eth9 in this network namespace"
+printf '{"interfaces": {"va": {"rings": {"rx": 4096}}}}' | bad rings.json 2 \
+	"interfaces.va.rings.rx: va (veth) has no rings settings (kernel: Operation not supported)"
+printf '{"interfaces": {"tp0": {"channels": {"combined": 2}}}}' | bad tapch.json 2 \
+	"interfaces.tp0.channels.combined: tp0 (tun) cannot change channels combined (kernel: Operation not supported)"
+printf '{"interfaces": {"va": {"features": {"lro": true}}}}' | bad lro.json 2 \
+	"interfaces.va.features.lro: va (veth) keeps lro off [fixed]: fixed by the driver"
+printf '{"sysctl": {"net.core.rmem_max": 16777216}}' | bad rmem.json 2 \
+	"sysctl.net.core.rmem_max: /proc/sys/net/core/rmem_max is read-only here (the kernel keeps it read-only outside the initial network namespace)"
+printf '{"interfaces": {"va": {"mtu": 9000}}}' >"$TMP/ww.json"
+chmod 0666 "$TMP/ww.json"
+says 2 "bad profile ww.json: world-writable refused" "ww.json: writable by everyone (mode 0666)" apply "$TMP/ww.json"
+same_state "bad profiles: show --json is byte-identical"
+
+# ---- a qdisc the kernel does not have -------------------------------------
+profile fq.json <<'EOF'
+{"interfaces": {"va": {"mtu": 4000, "qdisc": "fq"}}}
+EOF
+NT apply "$TMP/fq.json"
+rc=$?
+if [ $rc = 1 ]; then
+	check "fq missing from this kernel: the extended ACK is shown" \
+		grep -q 'interfaces.va.qdisc: kernel: No such file or directory (Specified qdisc kind is unknown)' "$TMP/err"
+else
+	check "fq exists here: applied" test $rc = 0
+	quiet "fq: revert" revert
+fi
+same_state "fq: show --json is byte-identical afterwards"
+
+# ---- a VM's virtio queues (planned) and vhost worker affinity (live) --------
+# a stand-in for QEMU: its command line is what nfstune reads
+bash -c 'while :; do sleep 1; done' qemu-system-x86_64 -name guest=vmt,debug-threads=on \
+	-netdev tap,id=n0,vhost=on,queues=2 -device virtio-net-pci,netdev=n0,mq=on,vectors=6 >/dev/null 2>&1 &
+qpid=$!
+PIDS+=("$qpid")
+# a stand-in for the kernel's vhost worker of that VM
+bash -c 'printf "vhost-%s" "$1" >/proc/self/comm; while :; do sleep 1; done' _ "$qpid" >/dev/null 2>&1 &
+vpid=$!
+PIDS+=("$vpid")
+sleep 0.2
+orig=$(taskset -pc "$vpid" | sed 's/.*: //')
+profile vm.json <<'EOF'
+{"virtio": {"vms": {"vmt": {"queues": 4, "rx_queue_size": 1024, "vhost_cpus": "1"}}}}
+EOF
+quiet "vm: plan" plan "$TMP/vm.json"
+check "vm: queues planned as vm-restart" grep -qE 'vmt +queues +2 +4 +vm-restart +planned' "$TMP/out"
+check "vm: plan prints the libvirt driver element" grep -qF "<driver name='vhost' queues='4' rx_queue_size='1024'/>" "$TMP/out"
+check "vm: plan prints the QEMU options" grep -qF -- '-device virtio-net-pci,netdev=net0,mq=on,vectors=10,rx_queue_size=1024' "$TMP/out"
+quiet "vm: apply sets the vhost worker's CPUs" apply "$TMP/vm.json"
+check "vm: taskset shows CPU 1" test "$(taskset -pc "$vpid" | sed 's/.*: //')" = 1
+quiet "vm: revert" revert
+check "vm: taskset shows the original CPUs" test "$(taskset -pc "$vpid" | sed 's/.*: //')" = "$orig"
+
+t_done
