@@ -33,7 +33,7 @@ BIN     ?= bin
 endif
 
 LIB_SRC   := $(wildcard lib/*.c)
-BENCH_SRC := $(wildcard nfsbench/*.c)
+BENCH_SRC := $(filter-out nfsbench/mpi_main.c,$(wildcard nfsbench/*.c))
 TUNE_SRC  := $(wildcard tuner/*.c)
 CAP_SRC   := $(wildcard capture/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -41,6 +41,16 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIBA := $(BUILD)/libnfstk.a
 PROGS := $(BIN)/nfsbench $(BIN)/nfstune $(BIN)/nfscap
+
+# nfsbench-mpi, where OpenMPI is installed (not in sanitizer builds: MPI's
+# own allocations drown ASan's report)
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+ifneq ($(strip $(MPI_LIBS)),)
+ifneq ($(SAN),1)
+PROGS += $(BIN)/nfsbench-mpi
+endif
+endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps test unit integration demo bench fuzz install clean
@@ -64,6 +74,12 @@ $(LIBA): $(call obj,$(LIB_SRC))
 $(BIN)/nfsbench: $(call obj,$(BENCH_SRC)) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/nfsbench/mpi_main.o: nfsbench/mpi_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+$(BIN)/nfsbench-mpi: $(call obj,$(filter-out nfsbench/main.c,$(BENCH_SRC))) $(BUILD)/nfsbench/mpi_main.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MPI_LIBS) $(LDLIBS_ALL)
 $(BIN)/nfstune: $(call obj,$(TUNE_SRC)) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -109,5 +125,8 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# keep intermediate objects (unit test objects are made through a chain)
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,12 +1,20 @@
-/* engine.c - nfsbench's load engine: T threads, each driving its share of C
- * connections from one poll loop with up to S RPCs in flight per connection.
+/* engine.c - nfsbench's load engine.
  *
- * After fio and libnfs: callbacks record a completion, free the slot and
- * queue the next RPC (never blocking, never closing anything); the loop
- * owns polling, connection loss and phases. Nothing blocks on the server without
- * a deadline, and nothing exits: errors end the run with partial results.
+ * Thread groups of a profile (profile.h) run as threads, each driving its
+ * share of the group's connections from one poll loop with up to S RPCs in
+ * flight per connection. A slot runs one operation at a time; an operation
+ * is a short sequence of RPCs (a READ per read_bs, LOOKUP+ACCESS+GETATTR for
+ * open_close, ...). After fio and libnfs: callbacks record a completion and
+ * queue the operation's next RPC or the next operation (never blocking,
+ * never closing anything); the loop owns polling, timers, connection loss
+ * and phases. Nothing blocks on the server without a deadline, and nothing
+ * exits: errors end the run with partial results.
+ *
+ * Phases: layout (files created and filled, not counted), then ramp and the
+ * timed phase (or a fixed amount of work), then a bounded drain.
  */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -25,7 +33,151 @@
 #include "tm.h"
 #include "trace.h"
 
-int nb_stats_iv_add(struct nb_stats *s, unsigned sec, uint64_t bytes);
+volatile int nb_stop;
+
+#define NB_K_LAYOUT NB_K_MAX /* internal: create and fill a file before the run */
+#define LAYOUT_BS (1u << 20)
+#define MAX_VERIFY_MSGS 10
+/* The per-RPC path is a chain of small steps; inlining them saves the
+ * calls' register saves, which callgrind shows as a tenth of the client's
+ * own instructions per 4 KiB READ. */
+#define HOT static inline __attribute__((always_inline))
+
+struct nb_thread;
+
+struct nb_file {
+	struct nfsio_fh fh;
+	uint64_t size;      /* bytes that hold data (what reads may cover) */
+	uint64_t target;    /* size wanted at layout */
+	uint64_t cursor;    /* next offset of sequential operations */
+	uint64_t lo, hi;    /* this thread's region (the shared quick-mode file) */
+	uint32_t id;        /* in traces and verify headers */
+	uint32_t dir;       /* index into the run's directories */
+	uint32_t gen;       /* bumped by every write */
+	uint16_t users;     /* operations in flight on it */
+	uint8_t excl;       /* one operation owns it (delete, rename, create) */
+	uint8_t exists;
+	uint8_t laid;       /* layout done */
+	char name[32];
+};
+
+struct nb_conn {
+	struct nfsio_conn *io;
+	unsigned idx;
+	unsigned inflight;
+	uint32_t next_xid; /* where a reconnect continues the XIDs */
+	int dead;          /* lost; the loop reconnects it */
+	int broken;        /* an RPC could not be queued: close it from the loop */
+	uint64_t retry_at;
+};
+
+struct nb_slot {
+	struct nfsio_req req; /* first: the callback gets it back */
+	struct nb_thread *t;
+	struct nb_conn *c;
+	/* the RPC in flight */
+	uint64_t issue;
+	uint64_t roff;
+	uint32_t rlen;
+	uint32_t xid;
+	/* the operation */
+	uint8_t kind, step;
+	bool counted;   /* started inside the timed phase */
+	uint32_t file;  /* index into the thread's files (or directories) */
+	uint64_t off, end;
+	uint64_t start; /* scheduled start: latency is measured from here */
+	uint64_t bytes;
+	unsigned rpcs;
+	uint64_t cookie;
+	unsigned char verf[8];
+	char name[32];
+	unsigned char *vbuf; /* verify: the blocks of one WRITE */
+	uint64_t ready_at;   /* op_delay */
+	struct nb_slot *next;
+};
+
+struct nb_shared;
+
+struct nb_thread {
+	pthread_t tid;
+	unsigned idx, gi; /* global thread index, group index */
+	const struct nb_group *g;
+	struct nb_shared *sh;
+	struct nb_conn *conns;
+	unsigned nconns;
+	struct nb_slot *slots;
+	struct nb_slot *fhead, *ftail; /* free slots, FIFO (op_delay keeps order) */
+	struct pollfd *pfd;
+	uint64_t inflight;
+	/* workload */
+	struct nb_file *files;
+	unsigned nfiles, capfiles, nlive;
+	unsigned layout_next;
+	char (*mdirs)[32]; /* directories made by mkdir, LIFO */
+	unsigned nmdirs, capmdirs;
+	unsigned ncreated;
+	uint64_t quota, issued; /* counted operations to start (ops_limit) */
+	uint64_t rng;
+	double rate_gap_ns, rate_bps; /* per thread; 0 = closed loop */
+	uint64_t next_arrival;
+	uint64_t last_progress;
+	bool issuing;
+	bool in_layout;
+	bool rated;    /* rate_iops or rate_bytes: open-loop arrivals */
+	bool verify;
+	bool quick;    /* the one shared quick-mode file */
+	int only_kind; /* the group's one operation kind, or -1 */
+	/* results */
+	struct nb_stats st;
+	struct nb_stats *sw; /* stonewall snapshot */
+	struct trace_buf *tb;
+	unsigned verify_msgs;
+	/* published for the main thread */
+	pthread_mutex_t pub_lock;
+	uint64_t pub_ops, pub_bytes;
+	struct hist pub_lat;
+	uint64_t last_pub;
+	bool publish;
+	uint64_t finished_at;
+	uint64_t layout_bytes;
+	bool layout_done;
+	int failed;
+	char error[256];
+};
+
+struct nb_shared {
+	struct nb_config *cfg;
+	const struct nb_profile *prof;
+	struct nfsio_fh base;     /* the fileset's directory */
+	struct nfsio_fh *dirs;    /* its subdirectories (or just base) */
+	unsigned ndirs;
+	const unsigned char *pattern;
+	uint64_t t0, ramp_end, end; /* end = UINT64_MAX without a time */
+	int64_t m2r;                /* CLOCK_MONOTONIC -> CLOCK_REALTIME */
+	struct trace_file *tf;
+	struct nb_thread *threads;
+	unsigned nthreads;
+	uint32_t rtmax, wtmax;
+	atomic_int go_layout, go_run;
+	atomic_int stonewall; /* set by main when the first group finished */
+	unsigned salt;        /* in names the run makes: differs from run to run */
+};
+
+/* splitmix64: small, fast, good enough to pick operations and offsets. */
+static inline uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline double rng_unit(uint64_t *s)
+{
+	return (double)(rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static inline uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 static inline void iv_add(struct nb_stats *s, unsigned sec, uint64_t bytes)
 {
@@ -37,113 +189,26 @@ static inline void iv_add(struct nb_stats *s, unsigned sec, uint64_t bytes)
 	}
 }
 
-volatile int nb_stop;
-
-struct nb_thread;
-
-struct nb_conn {
-	struct nfsio_conn *io;
-	unsigned idx;
-	unsigned inflight;
-	uint32_t next_xid; /* where a reconnect continues the XIDs */
-	int dead;   /* lost; the loop reconnects it */
-	int broken; /* an RPC could not be queued: close it from the loop */
-	uint64_t retry_at;
-};
-
-struct nb_slot {
-	struct nfsio_req req; /* first: the callback gets it back */
-	struct nb_thread *t;
-	struct nb_conn *c;
-	uint64_t issue;
-	uint64_t off;
-	uint32_t len;
-	uint32_t xid;
-	struct nb_slot *next;
-};
-
-struct nb_shared;
-
-struct nb_thread {
-	pthread_t tid;
-	unsigned idx;
-	struct nb_shared *sh;
-	struct nb_conn *conns;
-	unsigned nconns;
-	struct nb_slot *slots, *free;
-	struct pollfd *pfd;
-	uint64_t inflight;
-	uint64_t quota, issued; /* counted operations to issue (ops limit) */
-	/* the workload's constants, copied here to keep the hot path short */
-	enum nb_rw rw;
-	bool random;
-	unsigned mix, depth;
-	uint32_t rsz, wsz;
-	uint64_t bs, nblk;
-	uint64_t seq_lo, seq_hi, seq_off;
-	uint64_t blk_off, blk_left;
-	uint64_t rng;
-	uint64_t last_progress;
-	uint64_t finished_at;
-	struct nb_stats st;
-	struct trace_buf *tb;
-	/* published once a second for the progress line */
-	pthread_mutex_t pub_lock;
-	uint64_t pub_ops, pub_bytes;
-	struct hist pub_lat;
-	uint64_t last_pub;
-	bool issuing;  /* new RPCs may be started */
-	bool publish;  /* a progress line wants numbers */
-	int failed;
-	char error[256];
-};
-
-struct nb_shared {
-	struct nb_config *cfg;
-	struct nfsio_fh fh;
-	const unsigned char *pattern; /* PATTERN_PERIOD + wsize bytes */
-	uint64_t t0, ramp_end, end; /* end = UINT64_MAX without --time */
-	int64_t m2r;                /* CLOCK_MONOTONIC -> CLOCK_REALTIME */
-	struct trace_file *tf;
-	struct nb_thread *threads;
-	unsigned nthreads;
-	atomic_int go;
-};
-
-/* splitmix64: small, fast, good enough to pick offsets and mixes. */
-static inline uint64_t rng_next(uint64_t *s)
+static void slot_free(struct nb_thread *t, struct nb_slot *s)
 {
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	s->next = NULL;
+	if (t->ftail)
+		t->ftail->next = s;
+	else
+		t->fhead = s;
+	t->ftail = s;
 }
 
-static bool rw_random(enum nb_rw rw)
+static struct nb_slot *slot_take(struct nb_thread *t)
 {
-	return rw == NB_RW_RANDREAD || rw == NB_RW_RANDWRITE || rw == NB_RW_RANDRW;
+	struct nb_slot *s = t->fhead;
+	t->fhead = s->next;
+	if (!t->fhead)
+		t->ftail = NULL;
+	return s;
 }
 
-static bool rw_reads(enum nb_rw rw)
-{
-	return rw == NB_RW_READ || rw == NB_RW_RANDREAD || rw == NB_RW_RANDRW || rw == NB_RW_RW;
-}
-
-static int issue_one(struct nb_thread *t, struct nb_conn *c, uint64_t now);
-
-/* Start RPCs on c until its slots are full or the workload says stop. */
-static void refill(struct nb_thread *t, struct nb_conn *c, uint64_t now)
-{
-	while (t->issuing && !c->dead && !c->broken && c->inflight < t->depth && t->free &&
-	       t->issued < t->quota) {
-		if (issue_one(t, c, now)) {
-			c->broken = 1; /* maybe inside libnfs's callback: not closed here */
-			break;
-		}
-	}
-}
-
-/* ---- completions --------------------------------------------------------- */
+/* ---- trace --------------------------------------------------------------- */
 
 static void trace_conn_open(struct nb_thread *t, struct nb_conn *c)
 {
@@ -173,29 +238,587 @@ static void trace_conn_open(struct nb_thread *t, struct nb_conn *c)
 	trace_add_conn(t->tb, &tc);
 }
 
+/* ---- operations ---------------------------------------------------------- */
+
+static const struct nfsio_fh *dir_fh(struct nb_thread *t, const struct nb_file *f)
+{
+	return &t->sh->dirs[f->dir];
+}
+
+/* Issue the operation's next RPC. Returns 0, or -1 when it could not be
+ * queued (the connection is broken). */
+static int op_issue(struct nb_thread *t, struct nb_slot *s, uint64_t now)
+{
+	struct nb_shared *sh = t->sh;
+	struct nfsio_conn *io = s->c->io;
+	/* directory operations leave s->file meaning a directory (or nothing) */
+	struct nb_file *f = &t->files[s->kind == NB_K_READDIR || s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR
+					      ? 0 : s->file];
+	int rc = -1;
+	s->xid = nfsio_next_xid(io);
+	s->issue = now;
+	switch (s->kind) {
+	case NB_K_READ:
+	case NB_K_READALL:
+		s->roff = s->off;
+		s->rlen = (uint32_t)min64(t->g->read_bs, s->end - s->off);
+		if (!s->rlen)
+			s->rlen = (uint32_t)t->g->read_bs; /* empty file: one READ that sees EOF */
+		rc = nfsio_read(io, &s->req, &f->fh, s->roff, s->rlen);
+		break;
+	case NB_K_CREATE:
+	case NB_K_LAYOUT:
+		if (s->step == 0 && s->kind == NB_K_LAYOUT) {
+			rc = nfsio_lookup(io, &s->req, dir_fh(t, f), f->name);
+			break;
+		}
+		if (s->step == 1 || (s->step == 0 && s->kind == NB_K_CREATE)) {
+			rc = nfsio_create(io, &s->req, dir_fh(t, f), f->name, 0644);
+			break;
+		}
+		if (s->step == 3) {
+			rc = nfsio_truncate(io, &s->req, &f->fh, s->end);
+			break;
+		}
+		/* step 2 writes the data, as a WRITE operation does */
+		__attribute__((fallthrough));
+	case NB_K_WRITE:
+	case NB_K_WRITEALL:
+	case NB_K_APPEND: {
+		uint64_t bs = s->kind == NB_K_LAYOUT ? min64(LAYOUT_BS, sh->wtmax ? sh->wtmax : LAYOUT_BS)
+						     : t->g->write_bs;
+		s->roff = s->off;
+		s->rlen = (uint32_t)min64(bs, s->end - s->off);
+		const void *data = sh->pattern + s->roff % PATTERN_PERIOD;
+		if (t->verify) {
+			nb_verify_fill(s->vbuf, s->rlen, f->id, s->roff, f->gen, sh->cfg->seed);
+			data = s->vbuf;
+		}
+		rc = nfsio_write(io, &s->req, &f->fh, s->roff, s->rlen, data,
+				 s->kind == NB_K_LAYOUT ? 0 : t->g->stable);
+		break;
+	}
+	case NB_K_DELETE:
+		s->roff = s->rlen = 0;
+		rc = nfsio_remove(io, &s->req, dir_fh(t, f), f->name);
+		break;
+	case NB_K_STAT:
+		rc = nfsio_getattr(io, &s->req, &f->fh);
+		break;
+	case NB_K_LOOKUP:
+		rc = nfsio_lookup(io, &s->req, dir_fh(t, f), f->name);
+		break;
+	case NB_K_OPEN_CLOSE:
+		rc = s->step == 0   ? nfsio_lookup(io, &s->req, dir_fh(t, f), f->name)
+		     : s->step == 1 ? nfsio_access(io, &s->req, &f->fh)
+				    : nfsio_getattr(io, &s->req, &f->fh);
+		break;
+	case NB_K_RENAME:
+		rc = s->step == 0 ? nfsio_lookup(io, &s->req, dir_fh(t, f), f->name)
+				  : nfsio_rename(io, &s->req, dir_fh(t, f), f->name, dir_fh(t, f), s->name);
+		break;
+	case NB_K_COMMIT:
+		rc = nfsio_commit(io, &s->req, &f->fh, 0, 0);
+		break;
+	case NB_K_READDIR:
+		rc = nfsio_readdirplus(io, &s->req, &sh->dirs[s->file], s->cookie, s->verf, 32768);
+		break;
+	case NB_K_MKDIR:
+		rc = nfsio_mkdir(io, &s->req, &sh->base, s->name, 0755);
+		break;
+	case NB_K_RMDIR:
+		rc = nfsio_rmdir(io, &s->req, &sh->base, s->name);
+		break;
+	}
+	if (rc)
+		return -1;
+	s->rpcs++;
+	s->c->inflight++;
+	t->inflight++;
+	t->st.rpcs_issued++;
+	return 0;
+}
+
+/* Pick a file for an operation: live, and free if the operation needs it
+ * alone. Returns its index or -1. */
+HOT int pick_file(struct nb_thread *t, bool exclusive)
+{
+	if (!t->nlive)
+		return -1;
+	if (t->nfiles == 1) /* quick mode: the one shared file */
+		return t->files[0].exists && (!exclusive || !t->files[0].users) && !t->files[0].excl ? 0 : -1;
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned i = (unsigned)(rng_next(&t->rng) % t->nfiles);
+		struct nb_file *f = &t->files[i];
+		if (f->exists && !f->excl && (!exclusive || !f->users))
+			return (int)i;
+	}
+	unsigned start = (unsigned)(rng_next(&t->rng) % t->nfiles);
+	for (unsigned k = 0; k < t->nfiles; k++) {
+		unsigned i = (start + k) % t->nfiles;
+		struct nb_file *f = &t->files[i];
+		if (f->exists && !f->excl && (!exclusive || !f->users))
+			return (int)i;
+	}
+	return -1;
+}
+
+static uint64_t pick_size(struct nb_thread *t)
+{
+	const struct nb_fileset *fs = &t->sh->prof->fs;
+	unsigned w = 0;
+	for (unsigned i = 0; i < fs->nsizes; i++)
+		w += fs->sizes[i].weight;
+	unsigned x = (unsigned)(rng_next(&t->rng) % w);
+	for (unsigned i = 0; i < fs->nsizes; i++) {
+		if (x < fs->sizes[i].weight)
+			return fs->sizes[i].size;
+		x -= fs->sizes[i].weight;
+	}
+	return fs->sizes[0].size;
+}
+
+/* A byte range of len bytes inside [lo, hi), aligned to align: random or
+ * from the file's sequential cursor (wrapping). */
+HOT void pick_range(struct nb_thread *t, struct nb_file *f, uint64_t lo, uint64_t hi, uint64_t len,
+		       uint64_t align, uint64_t *off, uint64_t *end)
+{
+	if (hi <= lo) {
+		*off = *end = lo;
+		return;
+	}
+	if (len > hi - lo)
+		len = hi - lo;
+	if (t->g->random) {
+		uint64_t span = (hi - lo - len) / align + 1;
+		*off = lo + (rng_next(&t->rng) % span) * align;
+	} else {
+		if (f->cursor < lo || f->cursor + len > hi)
+			f->cursor = lo; /* wrap: sequential runs restart */
+		*off = f->cursor;
+		f->cursor += len;
+	}
+	*end = *off + len;
+}
+
+static int new_file_slot(struct nb_thread *t)
+{
+	for (unsigned i = 0; i < t->nfiles; i++)
+		if (!t->files[i].exists && !t->files[i].excl && !t->files[i].users && t->files[i].laid)
+			return (int)i;
+	if (t->nfiles == t->capfiles) {
+		unsigned cap = t->capfiles ? t->capfiles * 2 : 16;
+		struct nb_file *n = realloc(t->files, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		t->files = n;
+		t->capfiles = cap;
+	}
+	memset(&t->files[t->nfiles], 0, sizeof(t->files[0]));
+	return (int)t->nfiles++;
+}
+
+/* Plan an operation of kind k on slot s. Returns false when it cannot run
+ * now (no file free for it, nothing to rmdir). */
+HOT bool op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
+{
+	const struct nb_group *g = t->g;
+	const bool verify = t->verify;
+	int fi = -1;
+	struct nb_file *f = NULL;
+	s->kind = (uint8_t)k;
+	s->step = 0;
+	s->bytes = 0;
+	s->rpcs = 0;
+	s->roff = s->rlen = 0;
+	switch (k) {
+	case NB_K_READ:
+	case NB_K_READALL:
+	case NB_K_WRITE:
+	case NB_K_WRITEALL:
+	case NB_K_APPEND:
+	case NB_K_STAT:
+	case NB_K_LOOKUP:
+	case NB_K_OPEN_CLOSE:
+	case NB_K_COMMIT:
+		/* writes own their file within a thread, so reads never see a
+		 * block half-written by the same thread (verify) */
+		fi = pick_file(t, (k == NB_K_WRITEALL || k == NB_K_APPEND || k == NB_K_WRITE) && t->nfiles > 1);
+		break;
+	case NB_K_DELETE:
+	case NB_K_RENAME:
+		fi = t->nfiles > 1 ? pick_file(t, true) : -1;
+		break;
+	case NB_K_CREATE:
+		fi = new_file_slot(t);
+		break;
+	case NB_K_READDIR:
+		s->file = (unsigned)(rng_next(&t->rng) % t->sh->ndirs);
+		s->cookie = 0;
+		memset(s->verf, 0, sizeof(s->verf));
+		return true;
+	case NB_K_MKDIR:
+		/* the run's salt keeps names of a later run over the same
+		 * directory from colliding with what this one left */
+		snprintf(s->name, sizeof(s->name), "m%x.%u.%u", t->sh->salt, t->idx, t->ncreated++);
+		return true;
+	case NB_K_RMDIR:
+		if (!t->nmdirs)
+			return false;
+		memcpy(s->name, t->mdirs[t->nmdirs - 1], sizeof(s->name));
+		t->nmdirs--;
+		return true;
+	default:
+		return false;
+	}
+	if (fi < 0)
+		return false;
+	s->file = (unsigned)fi;
+	f = &t->files[fi];
+	/* quick mode aligns to its --bs, profiles to the block sizes */
+	uint64_t align_r = verify ? NB_VERIFY_BLOCK : t->quick ? g->read_size : g->read_bs;
+	uint64_t align_w = verify ? NB_VERIFY_BLOCK : t->quick ? g->write_size : g->write_bs;
+	switch (k) {
+	case NB_K_READ:
+		pick_range(t, f, f->lo, min64(f->hi, f->size), g->read_size, align_r, &s->off, &s->end);
+		break;
+	case NB_K_READALL:
+		s->off = f->lo;
+		s->end = min64(f->hi, f->size);
+		break;
+	case NB_K_WRITE:
+		pick_range(t, f, f->lo, min64(f->hi, f->size ? f->size : f->hi), g->write_size, align_w, &s->off,
+			   &s->end);
+		if (s->end == s->off) { /* an empty file: write at its start */
+			s->off = f->lo;
+			s->end = f->lo + g->write_size;
+		}
+		break;
+	case NB_K_WRITEALL:
+		s->off = f->lo;
+		s->end = min64(f->hi, f->size);
+		if (s->end == s->off)
+			s->end = s->off + g->write_size;
+		break;
+	case NB_K_APPEND:
+		s->off = verify ? (f->size + NB_VERIFY_BLOCK - 1) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK : f->size;
+		s->end = s->off + g->write_size;
+		break;
+	case NB_K_RENAME:
+		snprintf(s->name, sizeof(s->name), "r%x.%u.%u", t->sh->salt, t->idx, t->ncreated++);
+		break;
+	case NB_K_CREATE: {
+		memset(f, 0, sizeof(*f));
+		f->id = 0x80000000u | (t->idx << 20) | (t->ncreated & 0xfffff);
+		f->dir = (unsigned)(rng_next(&t->rng) % t->sh->ndirs);
+		snprintf(f->name, sizeof(f->name), "c%x.%u.%u", t->sh->salt, t->idx, t->ncreated++);
+		f->hi = UINT64_MAX;
+		f->laid = 1;
+		s->off = 0;
+		s->end = pick_size(t);
+		if (verify)
+			s->end = (s->end + NB_VERIFY_BLOCK - 1) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK;
+		break;
+	}
+	default:
+		break;
+	}
+	if (k == NB_K_WRITE || k == NB_K_WRITEALL || k == NB_K_APPEND || k == NB_K_CREATE)
+		f->gen++;
+	if (k == NB_K_DELETE || k == NB_K_RENAME || k == NB_K_CREATE || (t->nfiles > 1 && (k == NB_K_WRITE ||
+	    k == NB_K_WRITEALL || k == NB_K_APPEND)))
+		f->excl = 1;
+	else
+		f->users++;
+	return true;
+}
+
+HOT void op_release(struct nb_thread *t, struct nb_slot *s)
+{
+	if (s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR || s->kind == NB_K_READDIR)
+		return;
+	struct nb_file *f = &t->files[s->file];
+	if (f->excl)
+		f->excl = 0;
+	else if (f->users)
+		f->users--;
+}
+
+/* Choose and start the next operation on slot s. Returns 1 when an RPC
+ * was issued, 0 when nothing may start now (the slot stays free), -1 when
+ * the connection broke. */
+static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
+{
+	const struct nb_group *g = t->g;
+	if (t->in_layout) {
+		/* files needing layout, one per slot */
+		while (t->layout_next < t->nfiles && t->files[t->layout_next].laid)
+			t->layout_next++;
+		if (t->layout_next >= t->nfiles)
+			return 0;
+		struct nb_file *f = &t->files[t->layout_next++];
+		s->kind = NB_K_LAYOUT;
+		s->file = (unsigned)(f - t->files);
+		s->counted = false;
+		s->rpcs = 0;
+		s->bytes = 0;
+		s->start = now;
+		/* the shared quick-mode file was looked up by main: go to the writes */
+		s->step = t->sh->prof->fs.single[0] ? 2 : 0;
+		s->off = f->lo + (f->size > f->lo ? min64(f->size, f->hi) - f->lo : 0);
+		s->end = f->target;
+		f->excl = 1;
+		if (s->step == 2 && s->off >= s->end) {
+			f->excl = 0;
+			f->laid = 1;
+			return op_start(t, s, now);
+		}
+		return op_issue(t, s, now) ? -1 : 1;
+	}
+	if (!t->issuing || t->issued >= t->quota)
+		return 0;
+	if (t->rated && t->next_arrival > now)
+		return 0;
+	unsigned k = 0;
+	bool ok = t->only_kind >= 0 && op_plan(t, s, (unsigned)t->only_kind);
+	for (int tries = 0; tries < 8 && !ok && t->only_kind < 0; tries++) {
+		unsigned x = (unsigned)(rng_next(&t->rng) % g->wsum);
+		for (k = 0; k < NB_K_MAX; k++) {
+			if (x < g->weight[k])
+				break;
+			x -= g->weight[k];
+		}
+		ok = op_plan(t, s, k);
+	}
+	if (!ok)
+		return 0;
+	if (t->rated) {
+		double gap = t->rate_gap_ns;
+		if (t->rate_bps > 0)
+			gap = (double)(s->end > s->off ? s->end - s->off : 0) * 1e9 / t->rate_bps;
+		if (g->poisson)
+			gap *= -log(1.0 - rng_unit(&t->rng));
+		s->start = t->next_arrival; /* coordinated omission: from the schedule */
+		t->next_arrival += (uint64_t)gap;
+	} else {
+		s->start = now;
+	}
+	s->counted = s->start >= t->sh->ramp_end;
+	if (s->counted)
+		t->issued++;
+	if (op_issue(t, s, now)) {
+		op_release(t, s);
+		return -1;
+	}
+	return 1;
+}
+
+static void verify_report(struct nb_thread *t, const char *msg)
+{
+	t->st.verify_errors++;
+	if (t->verify_msgs++ < MAX_VERIFY_MSGS)
+		err_msg("%s", msg);
+}
+
+/* The RPC of slot s completed with r: record it, then advance the
+ * operation. Returns 1 when the operation issued another RPC, 0 when it is
+ * finished (status in *st: 0 or the failing status), -1 when an RPC could
+ * not be queued. */
+HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_result *r, uint64_t now,
+		      uint32_t *st)
+{
+	struct nb_file *f = s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR || s->kind == NB_K_READDIR
+				    ? NULL
+				    : &t->files[s->file];
+	uint32_t status = r->rpc == NFSIO_REPLY ? r->nfs : NB_ST_TRANSPORT | (uint32_t)r->rpc;
+	*st = 0;
+	/* a LOOKUP that finds nothing is how layout learns to create */
+	if (s->kind == NB_K_LAYOUT && s->step == 0 && status == 2 /* NFS3ERR_NOENT */) {
+		s->step = 1;
+		return op_issue(t, s, now) ? -1 : 1;
+	}
+	if (status) {
+		*st = status;
+		return 0;
+	}
+	switch (s->kind) {
+	case NB_K_READ:
+	case NB_K_READALL:
+		if (t->verify && r->data && r->count) {
+			char msg[256];
+			uint64_t a = (s->roff + NB_VERIFY_BLOCK - 1) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK;
+			uint64_t b = min64(s->roff + r->count, f->size) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK;
+			if (b > a &&
+			    nb_verify_check(r->data + (a - s->roff), b - a, f->id, f->name, a, t->sh->cfg->seed, msg,
+					    sizeof(msg))) {
+				verify_report(t, msg);
+				*st = NB_ST_VERIFY;
+				return 0;
+			}
+		}
+		s->bytes += r->count;
+		s->off += s->rlen;
+		if (r->eof || r->count == 0 || s->off >= s->end)
+			return 0;
+		break;
+	case NB_K_LAYOUT:
+	case NB_K_CREATE:
+		if (s->step <= 1 && !(s->kind == NB_K_CREATE && s->step == 1)) {
+			if (s->step == 0 && s->kind == NB_K_LAYOUT) {
+				/* found: reuse when its size is right */
+				f->fh = r->fh;
+				uint64_t have = r->has_size ? r->size : 0;
+				if (t->sh->prof->fs.reuse && have == s->end) {
+					f->size = have;
+					return 0;
+				}
+				s->step = 2;
+				s->off = 0;
+			} else {
+				if (!r->fh.len) {
+					*st = NB_ST_TRANSPORT | NFSIO_ERROR;
+					return 0;
+				}
+				f->fh = r->fh;
+				f->size = 0;
+				s->step = 2;
+				s->off = 0;
+			}
+			if (s->off >= s->end) {
+				if (s->kind == NB_K_LAYOUT) {
+					s->step = 3; /* exact size */
+					break;
+				}
+				return 0;
+			}
+			break;
+		}
+		if (s->step == 3) { /* SETATTR: the file is exactly this long now */
+			f->size = s->end;
+			return 0;
+		}
+		/* data step */
+		f->size = s->off + s->rlen > f->size ? s->off + s->rlen : f->size;
+		s->bytes += s->rlen;
+		s->off += s->rlen;
+		if (s->off >= s->end) {
+			if (s->kind == NB_K_LAYOUT && !t->sh->prof->fs.single[0]) {
+				s->step = 3; /* trim a longer file left by an earlier run */
+				break;
+			}
+			return 0;
+		}
+		break;
+	case NB_K_WRITE:
+	case NB_K_WRITEALL:
+	case NB_K_APPEND:
+		s->bytes += s->rlen;
+		if (s->off + s->rlen > f->size)
+			f->size = s->off + s->rlen;
+		s->off += s->rlen;
+		if (s->off >= s->end)
+			return 0;
+		break;
+	case NB_K_OPEN_CLOSE:
+		if (++s->step >= 3)
+			return 0;
+		break;
+	case NB_K_RENAME:
+		if (s->step++ == 0)
+			break;
+		memcpy(f->name, s->name, sizeof(f->name));
+		return 0;
+	case NB_K_READDIR:
+		if (r->eof || !r->entries || s->rpcs >= 1000)
+			return 0;
+		s->cookie = r->cookie;
+		memcpy(s->verf, r->verf, sizeof(s->verf));
+		break;
+	case NB_K_DELETE:
+		f->exists = 0;
+		t->nlive--;
+		return 0;
+	case NB_K_MKDIR:
+		if (t->nmdirs == t->capmdirs) {
+			unsigned cap = t->capmdirs ? t->capmdirs * 2 : 16;
+			char(*n)[32] = realloc(t->mdirs, cap * sizeof(*n));
+			if (!n)
+				return 0; /* forgotten: never removed, not an error */
+			t->mdirs = n;
+			t->capmdirs = cap;
+		}
+		memcpy(t->mdirs[t->nmdirs++], s->name, 32);
+		return 0;
+	default: /* single-RPC operations */
+		return 0;
+	}
+	return op_issue(t, s, now) ? -1 : 1;
+}
+
+HOT void op_finished(struct nb_thread *t, struct nb_slot *s, uint32_t status, uint64_t now)
+{
+	struct nb_shared *sh = t->sh;
+	if (s->kind == NB_K_LAYOUT) {
+		struct nb_file *f = &t->files[s->file];
+		f->excl = 0;
+		t->layout_bytes += s->bytes;
+		if (!status) {
+			f->laid = 1;
+			f->exists = 1;
+		} else if (!t->failed) {
+			char b[32];
+			t->failed = 1;
+			snprintf(t->error, sizeof(t->error), "laying out %s: %s", f->name,
+				 status & NB_ST_TRANSPORT ? "transport error"
+							  : nfsio_status_name(status, b, sizeof(b)));
+		}
+		return;
+	}
+	if (s->kind == NB_K_CREATE && !status) {
+		t->files[s->file].exists = 1;
+		t->nlive++;
+	}
+	if (s->kind == NB_K_RMDIR && status) {
+		/* still there: keep it for a later rmdir */
+		if (t->nmdirs < t->capmdirs)
+			memcpy(t->mdirs[t->nmdirs++], s->name, 32);
+	}
+	op_release(t, s);
+	if (!s->counted || now > sh->end)
+		return;
+	struct nb_opstat *o = &t->st.op[s->kind];
+	if (status) {
+		nb_opstat_error(o, status);
+		return;
+	}
+	o->count++;
+	o->bytes += s->bytes;
+	hist_record(&o->lat, now - s->start);
+	iv_add(&t->st, (unsigned)((now - sh->ramp_end) / 1000000000u), s->bytes);
+}
+
+/* ---- completions ---------------------------------------------------------- */
+
 static void on_done(struct nfsio_req *req, const struct nfsio_result *r)
 {
 	struct nb_slot *s = (struct nb_slot *)req;
 	struct nb_thread *t = s->t;
 	struct nb_shared *sh = t->sh;
+	struct nb_conn *c = s->c;
 	uint64_t now = tm_mono_ns();
-	uint32_t status;
-
-	if (r->rpc == NFSIO_REPLY) {
-		status = r->nfs;
+	uint32_t status = r->rpc == NFSIO_REPLY ? r->nfs : NB_ST_TRANSPORT | (uint32_t)r->rpc;
+	if (r->rpc == NFSIO_REPLY)
 		t->last_progress = now;
-	} else {
-		status = NB_ST_TRANSPORT | (uint32_t)r->rpc;
-	}
-	bool counted = s->issue >= sh->ramp_end && now <= sh->end;
+	c->inflight--;
+	t->inflight--;
+
+	bool counted = s->counted && s->issue >= sh->ramp_end && now <= sh->end;
 	if (counted) {
-		struct nb_opstat *o = &t->st.op[req->op];
+		struct nb_opstat *o = &t->st.rpc[req->op];
 		if (status == 0) {
-			uint64_t bytes = req->op == NB_OP_READ || req->op == NB_OP_WRITE ? r->count : 0;
 			o->count++;
-			o->bytes += bytes;
+			o->bytes += r->count; /* 0 but for READ and WRITE */
 			hist_record(&o->lat, now - s->issue);
-			iv_add(&t->st, (unsigned)((now - sh->ramp_end) / 1000000000u), bytes);
 		} else {
 			nb_opstat_error(o, status);
 		}
@@ -207,89 +830,47 @@ static void on_done(struct nfsio_req *req, const struct nfsio_result *r)
 			.op = req->op, .flags = counted ? TRACE_F_COUNTED : 0, .xid = s->xid,
 			.issue_ns = (uint64_t)((int64_t)s->issue + sh->m2r),
 			.complete_ns = (uint64_t)((int64_t)now + sh->m2r),
-			.offset = s->off, .length = s->len, .status = status, .file = 0,
-			.conn = (uint16_t)s->c->idx,
+			.offset = s->roff, .length = s->rlen, .status = status,
+			.file = s->kind == NB_K_READDIR || s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR
+					? 0 : t->files[s->file].id,
+			.conn = (uint16_t)c->idx,
 		};
 		trace_add_rpc(t->tb, &tr);
 	}
-	struct nb_conn *c = s->c;
-	c->inflight--;
-	t->inflight--;
-	s->next = t->free;
-	t->free = s;
-	/* Start the replacement right here: libnfs writes it out in the same
-	 * rpc_service() call that delivered this reply (the loop passes
-	 * POLLOUT along with POLLIN), which halves the rpc_service() calls,
-	 * and each of those scans all of libnfs 4.0's 1024 reply buckets. */
-	/* one completion frees one slot: one replacement, no loop */
-	if (r->rpc == NFSIO_REPLY && t->issuing && now < sh->end && t->issued < t->quota && !c->broken &&
-	    issue_one(t, c, now))
-		c->broken = 1; /* inside libnfs's callback: the loop closes it */
-}
-
-/* ---- issuing ------------------------------------------------------------- */
-
-/* Choose the next operation's kind and byte range. */
-static inline void next_io(struct nb_thread *t, uint8_t *op, uint64_t *off, uint32_t *len)
-{
-	bool read = t->rw == NB_RW_READ || t->rw == NB_RW_RANDREAD ||
-		    ((t->rw == NB_RW_RANDRW || t->rw == NB_RW_RW) && rng_next(&t->rng) % 100 < t->mix);
-	uint32_t rpc = read ? t->rsz : t->wsz;
-	if (t->random) {
-		/* a block of bs bytes at a random bs-aligned offset, issued as
-		 * RPCs of at most rsize/wsize bytes */
-		if (!t->blk_left) {
-			t->blk_off = (t->nblk ? rng_next(&t->rng) % t->nblk : 0) * t->bs;
-			t->blk_left = t->bs;
-		}
-		uint64_t n = t->blk_left < rpc ? t->blk_left : rpc;
-		*off = t->blk_off + (t->bs - t->blk_left);
-		*len = (uint32_t)n;
-		t->blk_left -= n;
-	} else {
-		if (t->seq_off >= t->seq_hi)
-			t->seq_off = t->seq_lo; /* wrap: sequential runs restart */
-		uint64_t n = t->seq_hi - t->seq_off;
-		if (n > rpc)
-			n = rpc;
-		*off = t->seq_off;
-		*len = (uint32_t)n;
-		t->seq_off += n;
+	if (r->rpc == NFSIO_CANCEL || c->dead) {
+		uint32_t st;
+		(void)st;
+		op_finished(t, s, status ? status : NB_ST_TRANSPORT | NFSIO_CANCEL, now);
+		slot_free(t, s);
+		return;
 	}
-	*op = read ? NB_OP_READ : NB_OP_WRITE;
+	uint32_t st;
+	int more = op_advance(t, s, r, now, &st);
+	if (more > 0)
+		return;
+	if (more < 0) {
+		c->broken = 1; /* inside libnfs's callback: the loop closes it */
+		op_finished(t, s, NB_ST_TRANSPORT | NFSIO_ERROR, now);
+		slot_free(t, s);
+		return;
+	}
+	op_finished(t, s, st, now);
+	/* The next operation starts right here: libnfs writes its first RPC in
+	 * the same rpc_service() call that delivered this reply (the loop passes
+	 * POLLOUT along with POLLIN), which halves the rpc_service() calls; each
+	 * of those scans all of libnfs 4.0's 1024 reply buckets. */
+	if (!t->g->op_delay_ns && !c->broken && !t->fhead) {
+		int rc = op_start(t, s, now);
+		if (rc > 0)
+			return;
+		if (rc < 0)
+			c->broken = 1;
+	}
+	s->ready_at = now + t->g->op_delay_ns;
+	slot_free(t, s);
 }
 
-static int issue_one(struct nb_thread *t, struct nb_conn *c, uint64_t now)
-{
-	struct nb_shared *sh = t->sh;
-	struct nb_slot *s = t->free;
-	uint8_t op;
-	uint64_t off;
-	uint32_t len;
-	next_io(t, &op, &off, &len);
-	s->c = c;
-	s->off = off;
-	s->len = len;
-	s->xid = nfsio_next_xid(c->io);
-	s->issue = now;
-	int rc;
-	if (op == NB_OP_READ)
-		rc = nfsio_read(c->io, &s->req, &sh->fh, off, len);
-	else
-		rc = nfsio_write(c->io, &s->req, &sh->fh, off, len, sh->pattern + off % PATTERN_PERIOD,
-				 sh->cfg->stable);
-	if (rc)
-		return -1;
-	t->free = s->next;
-	c->inflight++;
-	t->inflight++;
-	t->st.rpcs_issued++;
-	if (now >= sh->ramp_end)
-		t->issued++;
-	return 0;
-}
-
-/* ---- connections --------------------------------------------------------- */
+/* ---- connections ------------------------------------------------------------ */
 
 static void conn_lost(struct nb_thread *t, struct nb_conn *c, uint64_t now)
 {
@@ -327,7 +908,7 @@ static void conn_retry(struct nb_thread *t, struct nb_conn *c, uint64_t now)
 	}
 }
 
-/* ---- the loop ------------------------------------------------------------ */
+/* ---- the loop ----------------------------------------------------------------- */
 
 static void publish(struct nb_thread *t, uint64_t now)
 {
@@ -335,7 +916,7 @@ static void publish(struct nb_thread *t, uint64_t now)
 	pthread_mutex_lock(&t->pub_lock);
 	t->pub_ops = t->pub_bytes = 0;
 	hist_init(&t->pub_lat);
-	for (unsigned i = 0; i < NB_OP_MAX; i++) {
+	for (unsigned i = 0; i < NB_K_MAX; i++) {
 		t->pub_ops += t->st.op[i].count;
 		t->pub_bytes += t->st.op[i].bytes;
 		hist_merge(&t->pub_lat, &t->st.op[i].lat);
@@ -343,40 +924,87 @@ static void publish(struct nb_thread *t, uint64_t now)
 	pthread_mutex_unlock(&t->pub_lock);
 }
 
-static void *thread_main(void *arg)
+static void snapshot_stonewall(struct nb_thread *t)
 {
-	struct nb_thread *t = arg;
+	if (t->sw)
+		return;
+	t->sw = malloc(sizeof(*t->sw));
+	if (!t->sw)
+		return;
+	*t->sw = t->st;
+	t->sw->iv_ops = t->sw->iv_bytes = NULL; /* the series is not part of it */
+	t->sw->niv = 0;
+}
+
+/* Start operations on free connections' slots while allowed. */
+static void refill(struct nb_thread *t, uint64_t now)
+{
+	unsigned guard = 0;
+	while (t->fhead && t->fhead->ready_at <= now && guard++ < 4 * NB_MAX_SLOTS) {
+		struct nb_slot *s = t->fhead;
+		if (s->c->dead || s->c->broken) {
+			/* its connection is down: try another free slot later */
+			slot_take(t);
+			slot_free(t, s);
+			if (t->fhead == s)
+				break;
+			continue;
+		}
+		slot_take(t);
+		int rc = op_start(t, s, now);
+		if (rc <= 0) {
+			slot_free(t, s);
+			if (rc < 0)
+				s->c->broken = 1;
+			break;
+		}
+	}
+}
+
+/* Run one phase: layout (until every file is laid out) or the workload
+ * (until the time, the work or a stop ends it, then drain). */
+static void run_phase(struct nb_thread *t, bool layout)
+{
 	struct nb_shared *sh = t->sh;
 	const struct nb_config *cfg = sh->cfg;
-
-	while (!atomic_load(&sh->go))
-		usleep(100);
-	tm_sleep_until(sh->t0, NULL); /* nothing issued before the clock starts */
 	uint64_t now = tm_mono_ns();
 	t->last_progress = now;
+	t->in_layout = layout;
+	t->issuing = true;
 	uint64_t last_service = now;
-	bool issuing = t->issuing = true;
 	uint64_t drain_until = UINT64_MAX;
+	if (!layout)
+		t->next_arrival = sh->t0;
 
 	for (;;) {
 		now = tm_mono_ns();
-		if (issuing && (nb_stop || now >= sh->end || t->issued >= t->quota)) {
-			issuing = t->issuing = false;
+		if (!layout && t->issuing && (nb_stop || now >= sh->end || t->issued >= t->quota)) {
+			t->issuing = false;
 			drain_until = now + cfg->timeout_ns;
 		}
-		if (!issuing && (t->inflight == 0 || now >= drain_until))
+		if (layout && nb_stop)
+			t->issuing = false;
+		if (layout && t->inflight == 0 && (t->layout_next >= t->nfiles || nb_stop || t->failed))
 			break;
-		if (now - t->last_progress > cfg->timeout_ns) {
-			t->failed = 1;
+		if (!layout && !t->issuing && (t->inflight == 0 || now >= drain_until))
+			break;
+		if (!layout && atomic_load_explicit(&sh->stonewall, memory_order_relaxed))
+			snapshot_stonewall(t);
+		if (now - t->last_progress > cfg->timeout_ns && (t->inflight || !t->issuing || layout)) {
 			char d[32];
+			t->failed = 1;
 			snprintf(t->error + strlen(t->error), sizeof(t->error) - strlen(t->error),
 				 "%sno reply from %s for %s", t->error[0] ? "; " : "", cfg->server,
 				 out_fmt_ns(d, sizeof(d), now - t->last_progress));
 			break;
 		}
+		if (t->issuing && !(layout && t->failed))
+			refill(t, now);
 		int n = 0;
 		for (unsigned i = 0; i < t->nconns; i++) {
 			struct nb_conn *c = &t->conns[i];
+			if (c->broken)
+				conn_lost(t, c, now);
 			if (c->dead) {
 				conn_retry(t, c, now);
 				if (c->dead) {
@@ -384,33 +1012,37 @@ static void *thread_main(void *arg)
 					continue;
 				}
 			}
-			refill(t, c, now);
-			if (c->broken)
-				conn_lost(t, c, now);
-			if (c->dead) {
-				t->pfd[i].fd = -1;
-				continue;
-			}
 			t->pfd[i].fd = nfsio_fd(c->io);
 			t->pfd[i].events = (short)nfsio_events(c->io);
 			t->pfd[i].revents = 0;
 			n++;
 		}
-		int wait_ms = 100;
-		if (issuing && sh->end != UINT64_MAX && sh->end > now && (sh->end - now) / 1000000 < 100)
-			wait_ms = (int)((sh->end - now) / 1000000) + 1;
+		/* sleep until a reply, the end, the next arrival or a delayed slot */
+		uint64_t wake = now + 100000000u;
+		if (t->issuing && !layout) {
+			if (sh->end != UINT64_MAX && sh->end < wake)
+				wake = sh->end;
+			if (t->fhead) {
+				uint64_t at = t->fhead->ready_at;
+				if (t->rated && t->next_arrival > at)
+					at = t->next_arrival;
+				if (at < wake)
+					wake = at > now ? at : now;
+			}
+		}
 		if (!n) {
-			usleep(20000);
+			tm_sleep_until(min64(wake, now + 20000000u), NULL);
 			continue;
 		}
-		int rc = poll(t->pfd, t->nconns, wait_ms);
+		struct timespec ts = { .tv_sec = (time_t)((wake - now) / 1000000000u),
+				       .tv_nsec = (long)((wake - now) % 1000000000u) };
+		int rc = ppoll(t->pfd, t->nconns, &ts, NULL);
 		if (rc < 0 && errno != EINTR) {
 			snprintf(t->error, sizeof(t->error), "poll: %s", strerror(errno));
 			t->failed = 1;
 			break;
 		}
 		now = tm_mono_ns();
-		/* service with revents 0 now and then so libnfs's timeouts fire */
 		bool tick = now - last_service > 100000000u;
 		if (tick)
 			last_service = now;
@@ -428,12 +1060,30 @@ static void *thread_main(void *arg)
 		if (t->publish && now - t->last_pub > 500000000u)
 			publish(t, now);
 	}
-	if (t->inflight && !t->failed) {
+	if (!layout && t->inflight && !t->failed) {
 		t->failed = 1;
 		snprintf(t->error, sizeof(t->error), "%llu RPCs still in flight after the drain timeout",
 			 (unsigned long long)t->inflight);
 	}
-	now = tm_mono_ns();
+}
+
+static void *thread_main(void *arg)
+{
+	struct nb_thread *t = arg;
+	struct nb_shared *sh = t->sh;
+	while (!atomic_load(&sh->go_layout))
+		usleep(200);
+	run_phase(t, true);
+	pthread_mutex_lock(&t->pub_lock);
+	t->layout_done = true;
+	pthread_mutex_unlock(&t->pub_lock);
+	while (!atomic_load(&sh->go_run) && !nb_stop)
+		usleep(200);
+	if (!t->failed && !nb_stop) {
+		tm_sleep_until(sh->t0, NULL); /* nothing issued before the clock starts */
+		run_phase(t, false);
+	}
+	uint64_t now = tm_mono_ns();
 	publish(t, now);
 	pthread_mutex_lock(&t->pub_lock);
 	t->finished_at = now;
@@ -441,7 +1091,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-/* ---- setup: lookup or create the file, lay it out ------------------------ */
+/* ---- setup: the fileset's directories and files ------------------------------ */
 
 struct sync_req {
 	struct nfsio_req req;
@@ -454,12 +1104,17 @@ static void sync_cb(struct nfsio_req *req, const struct nfsio_result *r)
 	struct sync_req *s = (struct sync_req *)req;
 	s->r = *r;
 	s->r.err = NULL; /* libnfs's string may not outlive the callback */
+	s->r.data = NULL;
 	s->done = 1;
 }
 
-static int sync_call(struct nfsio_conn *c, struct sync_req *s, uint64_t timeout_ns, char *err, size_t errlen,
-		     const char *what)
+static int sync_wait(struct nfsio_conn *c, struct sync_req *s, int queued, uint64_t timeout_ns, char *err,
+		     size_t errlen, const char *what)
 {
+	if (queued) {
+		snprintf(err, errlen, "%s: %s", what, nfsio_error(c));
+		return EIO;
+	}
 	int rc = nfsio_wait(c, &s->done, tm_mono_ns() + timeout_ns);
 	if (rc == ETIMEDOUT) {
 		snprintf(err, errlen, "%s: no reply within the timeout", what);
@@ -472,142 +1127,173 @@ static int sync_call(struct nfsio_conn *c, struct sync_req *s, uint64_t timeout_
 	return 0;
 }
 
-struct layout_req {
-	struct nfsio_req req;
-	int *inflight;
-	int *failed;
-	uint32_t *status;
-};
-
-static void layout_cb(struct nfsio_req *req, const struct nfsio_result *r)
+/* LOOKUP name in dir; create it (a directory when mkdir) if missing. */
+static int lookup_or_make(struct nfsio_conn *c, const struct nfsio_fh *dir, const char *name, bool mkdir,
+			  uint64_t tmo, struct nfsio_fh *out, uint64_t *size, char *err, size_t errlen)
 {
-	struct layout_req *l = (struct layout_req *)req;
-	(*l->inflight)--;
-	if (r->rpc != NFSIO_REPLY || r->nfs) {
-		*l->failed = 1;
-		*l->status = r->rpc != NFSIO_REPLY ? NB_ST_TRANSPORT | r->rpc : r->nfs;
+	char sb[32];
+	struct sync_req s = { .req.cb = sync_cb };
+	int rc = sync_wait(c, &s, nfsio_lookup(c, &s.req, dir, name), tmo, err, errlen, "LOOKUP");
+	if (rc)
+		return rc;
+	if (s.r.nfs == 0) {
+		if (mkdir && s.r.ftype != 2) {
+			snprintf(err, errlen, "%s exists and is not a directory", name);
+			return ENOTDIR;
+		}
+		if (!mkdir && s.r.ftype && s.r.ftype != 1) {
+			snprintf(err, errlen, "%s exists and is not a regular file", name);
+			return EINVAL;
+		}
+		*out = s.r.fh;
+		if (size)
+			*size = s.r.has_size ? s.r.size : 0;
+		return 0;
 	}
+	if (s.r.nfs != 2) {
+		snprintf(err, errlen, "LOOKUP %s: %s", name, nfsio_status_name(s.r.nfs, sb, sizeof(sb)));
+		return EIO;
+	}
+	memset(&s, 0, sizeof(s));
+	s.req.cb = sync_cb;
+	rc = sync_wait(c, &s, mkdir ? nfsio_mkdir(c, &s.req, dir, name, 0755) : nfsio_create(c, &s.req, dir, name, 0644),
+		       tmo, err, errlen, mkdir ? "MKDIR" : "CREATE");
+	if (rc)
+		return rc;
+	if (s.r.nfs || !s.r.fh.len) {
+		snprintf(err, errlen, "%s %s: %s", mkdir ? "MKDIR" : "CREATE", name,
+			 s.r.nfs ? nfsio_status_name(s.r.nfs, sb, sizeof(sb)) : "no file handle returned");
+		return EIO;
+	}
+	*out = s.r.fh;
+	if (size)
+		*size = 0;
+	return 0;
 }
 
-static int layout(struct nb_shared *sh, struct nfsio_conn *c, struct nb_result *res)
+static int setup_dirs(struct nb_shared *sh, struct nfsio_conn *c, struct nb_result *res)
 {
+	const struct nb_fileset *fs = &sh->prof->fs;
 	struct nb_config *cfg = sh->cfg;
 	struct nfsio_fh root;
-	char err[256], sb[32];
+	char err[256];
 	int rc = nfsio_mount_root(cfg->server, cfg->export, (int)(cfg->timeout_ns / 1000000), &root, err,
 				  sizeof(err));
 	if (rc) {
 		snprintf(res->error, sizeof(res->error), "%s", err);
 		return rc;
 	}
-	struct sync_req s = { .req.cb = sync_cb };
-	if (nfsio_lookup(c, &s.req, &root, cfg->file)) {
-		snprintf(res->error, sizeof(res->error), "LOOKUP %s: %s", cfg->file, nfsio_error(c));
-		return EIO;
+	sh->base = root;
+	char path[256];
+	snprintf(path, sizeof(path), "%s", fs->dir);
+	for (char *save = NULL, *part = strtok_r(path, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if ((rc = lookup_or_make(c, &sh->base, part, true, cfg->timeout_ns, &sh->base, NULL, res->error,
+					 sizeof(res->error))))
+			return rc;
 	}
-	if ((rc = sync_call(c, &s, cfg->timeout_ns, res->error, sizeof(res->error), "LOOKUP")))
-		return rc;
-	uint64_t have = 0;
-	if (s.r.nfs == 2 /* NFS3ERR_NOENT */) {
-		memset(&s, 0, sizeof(s));
-		s.req.cb = sync_cb;
-		if (nfsio_create(c, &s.req, &root, cfg->file, 0644) ||
-		    (rc = sync_call(c, &s, cfg->timeout_ns, res->error, sizeof(res->error), "CREATE")))
-			return rc ? rc : EIO;
-		if (s.r.nfs || !s.r.fh.len) {
-			snprintf(res->error, sizeof(res->error), "CREATE %s in %s: %s", cfg->file, cfg->export,
-				 s.r.nfs ? nfsio_status_name(s.r.nfs, sb, sizeof(sb)) : "no file handle returned");
-			return EIO;
-		}
-	} else if (s.r.nfs) {
-		snprintf(res->error, sizeof(res->error), "LOOKUP %s in %s: %s", cfg->file, cfg->export,
-			 nfsio_status_name(s.r.nfs, sb, sizeof(sb)));
-		return EIO;
-	} else if (s.r.ftype && s.r.ftype != 1) {
-		snprintf(res->error, sizeof(res->error), "%s in %s is not a regular file", cfg->file, cfg->export);
-		return EINVAL;
+	sh->ndirs = fs->ndirs ? fs->ndirs : 1;
+	sh->dirs = calloc(sh->ndirs, sizeof(*sh->dirs));
+	if (!sh->dirs) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		return ENOMEM;
 	}
-	sh->fh = s.r.fh;
-	have = s.r.has_size ? s.r.size : 0;
-	if (!s.r.has_size) {
-		memset(&s, 0, sizeof(s));
-		s.req.cb = sync_cb;
-		if (nfsio_getattr(c, &s.req, &sh->fh) ||
-		    (rc = sync_call(c, &s, cfg->timeout_ns, res->error, sizeof(res->error), "GETATTR")))
-			return rc ? rc : EIO;
-		have = s.r.size;
-	}
-	if (!rw_reads(cfg->rw) || have >= cfg->size)
+	if (!fs->ndirs) {
+		sh->dirs[0] = sh->base;
 		return 0;
-
-	/* Fill [have, size) with the pattern, 16 WRITEs in flight, then COMMIT. */
-	bool tty = isatty(STDERR_FILENO);
-	char b1[32], b2[32];
-	if (!cfg->json || tty)
-		fprintf(stderr, "nfsbench: laying out %s: %s of %s\n", cfg->file,
-			out_fmt_bytes(b1, sizeof(b1), (double)have), out_fmt_bytes(b2, sizeof(b2), (double)cfg->size));
-	struct layout_req lr[16];
-	int inflight = 0, failed = 0;
-	uint32_t status = 0;
-	uint64_t off = have - have % cfg->wsize_used, last_print = tm_mono_ns();
-	uint64_t last_step = last_print;
-	for (unsigned i = 0; i < 16; i++)
-		lr[i] = (struct layout_req){ .req.cb = layout_cb, .inflight = &inflight, .failed = &failed,
-					     .status = &status };
-	unsigned next = 0;
-	while ((off < cfg->size || inflight) && !failed && !nb_stop) {
-		while (off < cfg->size && inflight < 16) {
-			uint32_t n = cfg->size - off < cfg->wsize_used ? (uint32_t)(cfg->size - off) : cfg->wsize_used;
-			if (nfsio_write(c, &lr[next].req, &sh->fh, off, n, sh->pattern + off % PATTERN_PERIOD, 0)) {
-				failed = 1;
-				break;
-			}
-			next = (next + 1) % 16;
-			inflight++;
-			off += n;
-			res->laid_out_bytes += n;
-		}
-		int before = inflight;
-		int w = nfsio_wait(c, &(int){ 0 }, tm_mono_ns() + 50000000u);
-		uint64_t now = tm_mono_ns();
-		if (w == EPIPE) {
-			failed = 1;
-			break;
-		}
-		if (inflight < before)
-			last_step = now;
-		else if (now - last_step > cfg->timeout_ns) {
-			snprintf(res->error, sizeof(res->error), "laying out %s: no reply for %s", cfg->file,
-				 out_fmt_ns(b1, sizeof(b1), now - last_step));
-			return ETIMEDOUT;
-		}
-		if (tty && now - last_print > 1000000000u) {
-			last_print = now;
-			fprintf(stderr, "\rnfsbench: laying out %s: %s of %s ", cfg->file,
-				out_fmt_bytes(b1, sizeof(b1), (double)off), out_fmt_bytes(b2, sizeof(b2), (double)cfg->size));
-		}
 	}
-	if (tty)
-		fprintf(stderr, "\r\033[K");
-	if (nb_stop) {
-		snprintf(res->error, sizeof(res->error), "interrupted while laying out %s", cfg->file);
-		return EINTR;
+	for (unsigned i = 0; i < fs->ndirs; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "d%04u", i);
+		if ((rc = lookup_or_make(c, &sh->base, name, true, cfg->timeout_ns, &sh->dirs[i], NULL, res->error,
+					 sizeof(res->error))))
+			return rc;
 	}
-	if (failed) {
-		snprintf(res->error, sizeof(res->error), "laying out %s at offset %llu: %s", cfg->file,
-			 (unsigned long long)off,
-			 status & NB_ST_TRANSPORT ? nfsio_error(c) : nfsio_status_name(status, sb, sizeof(sb)));
-		return EIO;
-	}
-	memset(&s, 0, sizeof(s));
-	s.req.cb = sync_cb;
-	if (nfsio_commit(c, &s.req, &sh->fh, 0, 0) ||
-	    (rc = sync_call(c, &s, cfg->timeout_ns, res->error, sizeof(res->error), "COMMIT")))
-		return rc ? rc : EIO;
 	return 0;
 }
 
-/* ---- COMMIT at the end of unstable writes -------------------------------- */
+/* Give each thread its files: file i belongs to thread i % T (so no two
+ * threads ever touch one file), except quick mode's one file, which every
+ * thread shares, each in its own region. */
+static int setup_files(struct nb_shared *sh, struct nfsio_conn *c, struct nb_result *res)
+{
+	const struct nb_fileset *fs = &sh->prof->fs;
+	struct nb_config *cfg = sh->cfg;
+	uint64_t rng = cfg->seed * 0x2545f4914f6cdd1dull + 7;
+	if (fs->single[0]) {
+		struct nfsio_fh fh;
+		uint64_t have = 0;
+		int rc = lookup_or_make(c, &sh->base, fs->single, false, cfg->timeout_ns, &fh, &have, res->error,
+					sizeof(res->error));
+		if (rc)
+			return rc;
+		uint64_t size = fs->sizes[0].size, bs = sh->prof->groups[0].read_size;
+		uint64_t want = size * fs->fill_pct / 100;
+		for (unsigned i = 0; i < sh->nthreads; i++) {
+			struct nb_thread *t = &sh->threads[i];
+			t->files = calloc(1, sizeof(*t->files));
+			if (!t->files)
+				return ENOMEM;
+			t->nfiles = t->capfiles = t->nlive = 1;
+			struct nb_file *f = &t->files[0];
+			f->fh = fh;
+			f->id = 0;
+			snprintf(f->name, sizeof(f->name), "%s", fs->single);
+			uint64_t nblk = size / bs, per = nblk / sh->nthreads;
+			f->lo = per ? i * per * bs : 0;
+			f->hi = per ? (i + 1 == sh->nthreads ? size : (i + 1) * per * bs) : size;
+			f->cursor = f->lo;
+			f->size = have;
+			f->target = want < f->hi ? (want > f->lo ? want : f->lo) : f->hi;
+			f->exists = 1;
+			f->laid = !want || have >= f->target;
+			if (have < want)
+				f->size = have; /* layout raises it */
+			else
+				f->size = size;
+		}
+		if (have < want) {
+			char b1[32], b2[32];
+			if (!cfg->json || isatty(STDERR_FILENO))
+				fprintf(stderr, "nfsbench: laying out %s: %s of %s\n", fs->single,
+					out_fmt_bytes(b1, sizeof(b1), (double)have), out_fmt_bytes(b2, sizeof(b2), (double)want));
+		}
+		return 0;
+	}
+	for (unsigned i = 0; i < sh->nthreads; i++) {
+		struct nb_thread *t = &sh->threads[i];
+		unsigned n = fs->nfiles / sh->nthreads + (i < fs->nfiles % sh->nthreads);
+		t->files = calloc(n ? n : 1, sizeof(*t->files));
+		if (!t->files)
+			return ENOMEM;
+		t->capfiles = n ? n : 1;
+	}
+	unsigned wsum = 0;
+	for (unsigned k = 0; k < fs->nsizes; k++)
+		wsum += fs->sizes[k].weight;
+	for (unsigned id = 0; id < fs->nfiles; id++) {
+		struct nb_thread *t = &sh->threads[id % sh->nthreads];
+		struct nb_file *f = &t->files[t->nfiles++];
+		f->id = id;
+		f->dir = id % sh->ndirs;
+		snprintf(f->name, sizeof(f->name), "f%07u", id);
+		unsigned x = (unsigned)(rng_next(&rng) % wsum), k = 0;
+		for (; k + 1 < fs->nsizes && x >= fs->sizes[k].weight; k++)
+			x -= fs->sizes[k].weight;
+		uint64_t size = fs->sizes[k].size * fs->fill_pct / 100;
+		if (cfg->verify)
+			size = size / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK;
+		f->target = size;
+		f->hi = UINT64_MAX;
+	}
+	for (unsigned i = 0; i < sh->nthreads; i++)
+		sh->threads[i].nlive = sh->threads[i].nfiles;
+	if (!cfg->json || isatty(STDERR_FILENO))
+		fprintf(stderr, "nfsbench: laying out %u files in %u directories under /%s\n", fs->nfiles, sh->ndirs,
+			fs->dir);
+	return 0;
+}
+
+/* ---- COMMIT at the end of unstable quick-mode writes ------------------------ */
 
 static void final_commit(struct nb_shared *sh, struct nb_thread *t)
 {
@@ -615,26 +1301,30 @@ static void final_commit(struct nb_shared *sh, struct nb_thread *t)
 	for (unsigned i = 0; i < t->nconns && !c; i++)
 		if (!t->conns[i].dead)
 			c = &t->conns[i];
-	if (!c)
+	if (!c || !t->nfiles)
 		return;
 	struct sync_req s = { .req.cb = sync_cb };
 	uint64_t start = tm_mono_ns();
 	char err[256];
-	struct nb_opstat *o = &t->st.op[NB_OP_COMMIT];
+	struct nb_opstat *o = &t->st.op[NB_K_COMMIT], *ro = &t->st.rpc[NB_OP_COMMIT];
 	t->st.rpcs_issued++;
 	uint32_t xid = nfsio_next_xid(c->io);
-	if (nfsio_commit(c->io, &s.req, &sh->fh, 0, 0) ||
-	    sync_call(c->io, &s, sh->cfg->timeout_ns, err, sizeof(err), "COMMIT")) {
+	if (sync_wait(c->io, &s, nfsio_commit(c->io, &s.req, &t->files[0].fh, 0, 0), sh->cfg->timeout_ns, err,
+		      sizeof(err), "COMMIT")) {
 		nb_opstat_error(o, NB_ST_TRANSPORT | NFSIO_ERROR);
+		nb_opstat_error(ro, NB_ST_TRANSPORT | NFSIO_ERROR);
 		return;
 	}
 	if (s.r.nfs) {
 		nb_opstat_error(o, s.r.nfs);
+		nb_opstat_error(ro, s.r.nfs);
 		return;
 	}
 	uint64_t now = tm_mono_ns();
 	o->count++;
+	ro->count++;
 	hist_record(&o->lat, now - start);
+	hist_record(&ro->lat, now - start);
 	if (t->tb) {
 		struct trace_rpc tr = { .op = NB_OP_COMMIT, .flags = TRACE_F_COUNTED, .xid = xid,
 					.issue_ns = (uint64_t)((int64_t)start + sh->m2r),
@@ -643,7 +1333,7 @@ static void final_commit(struct nb_shared *sh, struct nb_thread *t)
 	}
 }
 
-/* ---- the run ------------------------------------------------------------- */
+/* ---- the run ------------------------------------------------------------------ */
 
 static void progress_line(struct nb_shared *sh, uint64_t now, uint64_t *prev_ops, uint64_t *prev_bytes,
 			  uint64_t *prev_t)
@@ -678,27 +1368,66 @@ static void progress_line(struct nb_shared *sh, uint64_t now, uint64_t *prev_ops
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
 
+static bool thread_flag(struct nb_thread *t, bool layout)
+{
+	pthread_mutex_lock(&t->pub_lock);
+	bool v = layout ? t->layout_done : t->finished_at != 0;
+	pthread_mutex_unlock(&t->pub_lock);
+	return v;
+}
+
 int nb_run(struct nb_config *cfg, struct nb_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	nb_stats_init(&res->total);
-	struct nb_shared sh = { .cfg = cfg };
-	unsigned nthreads = cfg->threads > cfg->connections ? cfg->connections : cfg->threads;
+	nb_stats_init(&res->stonewall);
+	for (unsigned g = 0; g < NB_MAX_GROUPS; g++)
+		nb_stats_init(&res->groups[g].st);
+	const struct nb_profile *prof = &cfg->prof;
+	struct nb_shared sh = { .cfg = cfg, .prof = prof };
+	sh.salt = (unsigned)((tm_real_ns() / 1000000u) ^ ((uint64_t)getpid() << 16)) & 0xfffffu;
+	for (unsigned g = 0; g < prof->ngroups; g++) {
+		struct nb_group *gr = &cfg->prof.groups[g];
+		gr->wsum = 0;
+		for (unsigned k = 0; k < NB_K_MAX; k++)
+			gr->wsum += gr->weight[k];
+	}
+	unsigned nthreads = 0, nconns = 0;
+	for (unsigned g = 0; g < prof->ngroups; g++) {
+		nthreads += prof->groups[g].threads;
+		nconns += prof->groups[g].connections;
+	}
+	if (nconns > NB_MAX_CONNS) {
+		snprintf(res->error, sizeof(res->error), "%u connections in all; at most %d", nconns, NB_MAX_CONNS);
+		if (cfg->hooks && cfg->hooks->barrier)
+			cfg->hooks->barrier(cfg->hooks->arg);
+		return EINVAL;
+	}
 	int rc = 0;
-	struct nb_conn *conns = calloc(cfg->connections, sizeof(*conns));
+	bool barrier_done = false;
+	struct nb_conn *conns = calloc(nconns, sizeof(*conns));
 	struct nb_thread *threads = calloc(nthreads, sizeof(*threads));
 	if (!conns || !threads) {
 		free(conns);
 		free(threads);
 		snprintf(res->error, sizeof(res->error), "out of memory");
+		if (cfg->hooks && cfg->hooks->barrier)
+			cfg->hooks->barrier(cfg->hooks->arg);
 		return ENOMEM;
 	}
 	sh.threads = threads;
 	sh.nthreads = nthreads;
+	for (unsigned i = 0; i < nthreads; i++) {
+		nb_stats_init(&threads[i].st);
+		hist_init(&threads[i].pub_lat);
+		pthread_mutex_init(&threads[i].pub_lock, NULL);
+		threads[i].sh = &sh;
+		threads[i].idx = i;
+	}
 
 	/* connections: XIDs of connection i start at i << 24 + 1 */
 	int tmo_ms = (int)(cfg->timeout_ns / 1000000);
-	for (unsigned i = 0; i < cfg->connections; i++) {
+	for (unsigned i = 0; i < nconns; i++) {
 		conns[i].idx = i;
 		conns[i].next_xid = (i << 24) + 1;
 		rc = nfsio_connect(&conns[i].io, cfg->server, cfg->export, tmo_ms, conns[i].next_xid, res->error,
@@ -706,103 +1435,114 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 		if (rc)
 			goto out;
 	}
-	cfg->rtmax = nfsio_readmax(conns[0].io);
-	cfg->wtmax = nfsio_writemax(conns[0].io);
-	uint64_t rs = cfg->rsize ? cfg->rsize : cfg->bs, ws = cfg->wsize ? cfg->wsize : cfg->bs;
-	cfg->rsize_used = (uint32_t)(cfg->rtmax && rs > cfg->rtmax ? cfg->rtmax : rs);
-	cfg->wsize_used = (uint32_t)(cfg->wtmax && ws > cfg->wtmax ? cfg->wtmax : ws);
-	if (!cfg->json && (cfg->rsize_used < rs || cfg->wsize_used < ws) && rw_reads(cfg->rw) != (cfg->rw == NB_RW_WRITE))
-		err_warn("server's FSINFO maximum caps RPCs at read %u / write %u bytes", cfg->rtmax, cfg->wtmax);
-
-	if (!cfg->ops_limit && !cfg->time_ns) {
-		/* neither --time nor --ops: one pass over the file */
-		uint32_t rpc = cfg->rw == NB_RW_READ || cfg->rw == NB_RW_RANDREAD	 ? cfg->rsize_used
-			       : cfg->rw == NB_RW_WRITE || cfg->rw == NB_RW_RANDWRITE ? cfg->wsize_used
-			       : cfg->rsize_used < cfg->wsize_used		       ? cfg->rsize_used
-										       : cfg->wsize_used;
-		cfg->ops_limit = (cfg->size / cfg->bs) * ((cfg->bs + rpc - 1) / rpc);
-		if (!cfg->ops_limit)
-			cfg->ops_limit = 1;
+	sh.rtmax = cfg->rtmax = nfsio_readmax(conns[0].io);
+	sh.wtmax = cfg->wtmax = nfsio_writemax(conns[0].io);
+	/* RPC sizes are capped by the server's FSINFO maximum */
+	for (unsigned g = 0; g < prof->ngroups; g++) {
+		struct nb_group *gr = &cfg->prof.groups[g];
+		if (cfg->rtmax && gr->read_bs > cfg->rtmax)
+			gr->read_bs = cfg->rtmax;
+		if (cfg->wtmax && gr->write_bs > cfg->wtmax)
+			gr->write_bs = cfg->wtmax;
 	}
-	sh.pattern = pattern_buffer(cfg->seed, cfg->wsize_used);
+	uint64_t maxw = 0;
+	for (unsigned g = 0; g < prof->ngroups; g++)
+		maxw = prof->groups[g].write_bs > maxw ? prof->groups[g].write_bs : maxw;
+	maxw = maxw > LAYOUT_BS ? maxw : LAYOUT_BS;
+	sh.pattern = pattern_buffer(cfg->seed, (uint32_t)maxw);
 	if (!sh.pattern) {
 		snprintf(res->error, sizeof(res->error), "out of memory for the write pattern");
 		rc = ENOMEM;
 		goto out;
 	}
-	if ((rc = layout(&sh, conns[0].io, res)))
+
+	/* threads of group g take its connections round robin */
+	unsigned ti = 0, ci = 0;
+	for (unsigned g = 0; g < prof->ngroups; g++) {
+		const struct nb_group *gr = &prof->groups[g];
+		for (unsigned k = 0; k < gr->threads; k++) {
+			struct nb_thread *t = &threads[ti + k];
+			t->g = gr;
+			t->gi = g;
+			t->rng = cfg->seed * 0x9e3779b97f4a7c15ull + ti + k + 1;
+			unsigned nc = gr->connections / gr->threads + (k < gr->connections % gr->threads);
+			t->conns = calloc(nc, sizeof(*t->conns));
+			t->pfd = calloc(nc, sizeof(*t->pfd));
+			t->slots = calloc((size_t)nc * gr->slots, sizeof(*t->slots));
+			if (!t->conns || !t->pfd || !t->slots) {
+				snprintf(res->error, sizeof(res->error), "out of memory");
+				rc = ENOMEM;
+				goto out;
+			}
+			for (unsigned j = k, m = 0; j < gr->connections; j += gr->threads, m++) {
+				t->conns[m] = conns[ci + j];
+				conns[ci + j].io = NULL; /* owned by the thread now */
+			}
+			t->nconns = nc;
+			for (unsigned m = 0; m < nc; m++) {
+				for (unsigned q = 0; q < gr->slots; q++) {
+					struct nb_slot *s = &t->slots[(size_t)m * gr->slots + q];
+					s->t = t;
+					s->c = &t->conns[m];
+					s->req.cb = on_done;
+					if (cfg->verify && !(s->vbuf = malloc(maxw))) {
+						snprintf(res->error, sizeof(res->error), "out of memory");
+						rc = ENOMEM;
+						goto out;
+					}
+				}
+			}
+			/* interleave connections in the free list so load spreads */
+			for (unsigned q = 0; q < gr->slots; q++)
+				for (unsigned m = 0; m < nc; m++)
+					slot_free(t, &t->slots[(size_t)m * gr->slots + q]);
+			t->quota = gr->ops_limit ? gr->ops_limit / gr->threads + (k < gr->ops_limit % gr->threads)
+						 : UINT64_MAX;
+			if (gr->rate_iops > 0)
+				t->rate_gap_ns = 1e9 * gr->threads / gr->rate_iops;
+			if (gr->rate_bytes > 0)
+				t->rate_bps = gr->rate_bytes / gr->threads;
+			t->rated = t->rate_gap_ns > 0 || t->rate_bps > 0;
+			t->verify = cfg->verify;
+			t->quick = prof->fs.single[0] != 0;
+			t->only_kind = -1;
+			for (unsigned q = 0, nk = 0; q < NB_K_MAX; q++)
+				if (gr->weight[q] && nk++ == 0)
+					t->only_kind = (int)q;
+				else if (gr->weight[q])
+					t->only_kind = -1;
+		}
+		ti += gr->threads;
+		ci += gr->connections;
+	}
+
+	/* Quick mode's connection 0 serves setup while still in main's hands. */
+	struct nfsio_conn *setup = threads[0].conns[0].io;
+	if ((rc = setup_dirs(&sh, setup, res)) || (rc = setup_files(&sh, setup, res))) {
+		if (rc == ENOMEM && !res->error[0])
+			snprintf(res->error, sizeof(res->error), "out of memory");
 		goto out;
+	}
 	sh.m2r = tm_mono_to_real_offset();
 	if (cfg->trace_path &&
 	    (rc = trace_open(&sh.tf, cfg->trace_path, tm_real_ns(), res->error, sizeof(res->error))))
 		goto out;
-
-	/* threads: connection i belongs to thread i % T */
 	for (unsigned i = 0; i < nthreads; i++) {
 		struct nb_thread *t = &threads[i];
-		t->idx = i;
-		t->sh = &sh;
-		nb_stats_init(&t->st);
-		hist_init(&t->pub_lat);
-		pthread_mutex_init(&t->pub_lock, NULL);
-		t->rng = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
-		unsigned nc = cfg->connections / nthreads + (i < cfg->connections % nthreads);
-		t->conns = calloc(nc, sizeof(*t->conns));
-		t->pfd = calloc(nc, sizeof(*t->pfd));
-		t->slots = calloc((size_t)nc * cfg->slots, sizeof(*t->slots));
-		if (!t->conns || !t->pfd || !t->slots) {
-			snprintf(res->error, sizeof(res->error), "out of memory");
-			rc = ENOMEM;
-			goto out;
-		}
-		for (unsigned k = 0, j = i; j < cfg->connections; j += nthreads, k++) {
-			t->conns[k] = conns[j];
-			conns[j].io = NULL; /* owned by the thread now */
-		}
-		t->nconns = nc;
-		for (size_t k = 0; k < (size_t)nc * cfg->slots; k++) {
-			t->slots[k].t = t;
-			t->slots[k].req.cb = on_done;
-			t->slots[k].next = t->free;
-			t->free = &t->slots[k];
-		}
-		/* sequential region: the file split in T bs-aligned parts */
-		uint64_t nblk = cfg->size / cfg->bs, per = nblk / nthreads;
-		if (per == 0) {
-			t->seq_lo = 0;
-			t->seq_hi = cfg->size;
-		} else {
-			t->seq_lo = i * per * cfg->bs;
-			t->seq_hi = i + 1 == nthreads ? cfg->size : (i + 1) * per * cfg->bs;
-		}
-		t->seq_off = t->seq_lo;
-		t->quota = cfg->ops_limit ? cfg->ops_limit / nthreads + (i < cfg->ops_limit % nthreads) : UINT64_MAX;
-		t->rw = cfg->rw;
-		t->random = rw_random(cfg->rw);
-		t->mix = cfg->rwmixread;
-		t->depth = cfg->slots;
-		t->rsz = cfg->rsize_used;
-		t->wsz = cfg->wsize_used;
-		t->bs = cfg->bs;
-		t->nblk = cfg->size / cfg->bs;
 		if (sh.tf) {
 			if ((rc = trace_buf_new(&t->tb, sh.tf))) {
 				snprintf(res->error, sizeof(res->error), "out of memory");
 				goto out;
 			}
-			for (unsigned k = 0; k < nc; k++)
+			for (unsigned k = 0; k < t->nconns; k++)
 				trace_conn_open(t, &t->conns[k]);
 		}
 	}
 
-	/* ops are counted in units of RPCs: a --bs larger than the RPC size
-	 * makes several RPCs per block, each counted */
-	sh.t0 = tm_mono_ns() + 1000000; /* a moment for the threads to start */
-	sh.ramp_end = sh.t0 + cfg->ramp_ns;
-	sh.end = cfg->time_ns ? sh.ramp_end + cfg->time_ns : UINT64_MAX;
 	bool progress = cfg->progress > 0 || (cfg->progress < 0 && !cfg->json && isatty(STDERR_FILENO));
 	for (unsigned i = 0; i < nthreads; i++)
 		threads[i].publish = progress;
+	sh.ramp_end = sh.end = UINT64_MAX; /* layout is never counted */
 	unsigned started = 0;
 	for (; started < nthreads; started++) {
 		if ((rc = pthread_create(&threads[started].tid, NULL, thread_main, &threads[started]))) {
@@ -811,24 +1551,69 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 			break;
 		}
 	}
-	atomic_store(&sh.go, 1);
-
+	atomic_store(&sh.go_layout, 1);
+	for (;;) { /* layout */
+		bool all = true;
+		for (unsigned i = 0; i < started; i++)
+			all = all && thread_flag(&threads[i], true);
+		if (all)
+			break;
+		tm_sleep_until(tm_mono_ns() + 20000000u, NULL);
+	}
+	for (unsigned i = 0; i < started; i++)
+		res->laid_out_bytes += threads[i].layout_bytes;
+	bool layout_failed = false;
+	for (unsigned i = 0; i < started; i++)
+		if (threads[i].failed && !layout_failed) {
+			layout_failed = true;
+			snprintf(res->error, sizeof(res->error), "%s", threads[i].error);
+		}
+	/* every thread's file size after layout, for reads in quick mode */
+	if (prof->fs.single[0] && !layout_failed) {
+		for (unsigned i = 0; i < started; i++)
+			threads[i].files[0].size = prof->fs.sizes[0].size * prof->fs.fill_pct / 100 > 0
+							   ? prof->fs.sizes[0].size * prof->fs.fill_pct / 100
+							   : threads[i].files[0].size;
+	}
+	if (cfg->hooks && cfg->hooks->barrier) {
+		cfg->hooks->barrier(cfg->hooks->arg); /* every rank laid out */
+		barrier_done = true;
+	}
+	sh.t0 = tm_mono_ns() + 1000000; /* a moment for the threads to wake */
+	sh.ramp_end = sh.t0 + prof->ramp_ns;
+	sh.end = prof->time_ns ? sh.ramp_end + prof->time_ns : UINT64_MAX;
+	if (layout_failed)
+		nb_stop = 1;
+	atomic_store(&sh.go_run, 1);
 
 	struct rusage ru0, ru1;
 	bool have_ru0 = false;
 	uint64_t prev_ops = 0, prev_bytes = 0, prev_t = tm_mono_ns(), last_line = prev_t;
 	for (;;) {
 		bool all = true;
-		for (unsigned i = 0; i < started; i++) {
-			pthread_mutex_lock(&threads[i].pub_lock);
-			bool done = threads[i].finished_at != 0;
-			pthread_mutex_unlock(&threads[i].pub_lock);
-			all = all && done;
-		}
 		uint64_t now = tm_mono_ns();
+		for (unsigned i = 0; i < started; i++)
+			all = all && thread_flag(&threads[i], false);
 		if (!have_ru0 && now >= sh.ramp_end) {
 			getrusage(RUSAGE_SELF, &ru0);
 			have_ru0 = true;
+		}
+		/* stonewall: the first group whose threads all finished */
+		if (prof->stonewall && !res->have_stonewall && have_ru0) {
+			unsigned at = 0;
+			for (unsigned g = 0; g < prof->ngroups; g++) {
+				bool done = true;
+				for (unsigned k = 0; k < prof->groups[g].threads; k++)
+					done = done && thread_flag(&threads[at + k], false);
+				at += prof->groups[g].threads;
+				if (done) {
+					res->have_stonewall = true;
+					res->stonewall_group = g;
+					res->stonewall_ns = now - sh.ramp_end;
+					atomic_store(&sh.stonewall, 1);
+					break;
+				}
+			}
 		}
 		if (all)
 			break;
@@ -836,7 +1621,7 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 			last_line = now;
 			progress_line(&sh, now, &prev_ops, &prev_bytes, &prev_t);
 		}
-		uint64_t until = now + 50000000u;
+		uint64_t until = now + 20000000u;
 		if (!have_ru0 && sh.ramp_end < until)
 			until = sh.ramp_end;
 		tm_sleep_until(until, NULL);
@@ -854,36 +1639,55 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 	}
 	uint64_t stop_at = sh.end != UINT64_MAX && last > sh.end ? sh.end : last;
 	res->elapsed_ns = stop_at > sh.ramp_end ? stop_at - sh.ramp_end : 0;
+	res->start_real_ns = (uint64_t)((int64_t)sh.ramp_end + sh.m2r);
+	res->end_real_ns = res->start_real_ns + res->elapsed_ns;
 	res->user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
 	res->sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
-	res->interrupted = nb_stop;
+	res->interrupted = nb_stop && !layout_failed;
+	if (layout_failed)
+		res->failed = 1;
 	for (unsigned i = 0; i < started; i++) {
 		struct nb_thread *t = &threads[i];
-		if (!t->failed && cfg->stable == 0 && cfg->rw != NB_RW_READ && cfg->rw != NB_RW_RANDREAD &&
-		    !nb_stop && i == 0)
+		if (prof->fs.single[0] && i == 0 && !t->failed && !nb_stop && t->g->stable == 0 &&
+		    t->g->weight[NB_K_WRITE])
 			final_commit(&sh, t);
 		if (t->failed && !res->failed) {
 			res->failed = 1;
 			snprintf(res->error, sizeof(res->error), "thread %u: %s", i, t->error);
 		}
+		struct nb_group_result *gr = &res->groups[t->gi];
+		nb_stats_merge(&gr->st, &t->st);
+		uint64_t el = (t->finished_at < stop_at ? t->finished_at : stop_at);
+		el = el > sh.ramp_end ? el - sh.ramp_end : 0;
+		if (el > gr->elapsed_ns)
+			gr->elapsed_ns = el;
 		nb_stats_merge(&res->total, &t->st);
+		if (res->have_stonewall)
+			nb_stats_merge(&res->stonewall, t->sw ? t->sw : &t->st);
 	}
 	rc = 0;
 out:
+	if (!barrier_done && cfg->hooks && cfg->hooks->barrier)
+		cfg->hooks->barrier(cfg->hooks->arg); /* the others must not wait for us */
 	for (unsigned i = 0; i < nthreads; i++) {
 		struct nb_thread *t = &threads[i];
 		if (t->tb)
 			trace_buf_free(t->tb);
 		for (unsigned k = 0; k < t->nconns; k++)
 			nfsio_close(t->conns[k].io);
+		if (t->slots && cfg->verify)
+			for (unsigned k = 0; t->g && k < t->nconns * t->g->slots; k++)
+				free(t->slots[k].vbuf);
 		nb_stats_free(&t->st);
+		free(t->sw);
 		free(t->conns);
 		free(t->pfd);
 		free(t->slots);
-		if (t->sh)
-			pthread_mutex_destroy(&t->pub_lock);
+		free(t->files);
+		free(t->mdirs);
+		pthread_mutex_destroy(&t->pub_lock);
 	}
-	for (unsigned i = 0; i < cfg->connections; i++)
+	for (unsigned i = 0; i < nconns; i++)
 		nfsio_close(conns[i].io);
 	if (sh.tf) {
 		int e = trace_close(sh.tf);
@@ -892,6 +1696,7 @@ out:
 			snprintf(res->error, sizeof(res->error), "writing trace %s: %s", cfg->trace_path, strerror(e));
 		}
 	}
+	free(sh.dirs);
 	free(conns);
 	free(threads);
 	free((void *)sh.pattern);
@@ -901,4 +1706,7 @@ out:
 void nb_result_free(struct nb_result *res)
 {
 	nb_stats_free(&res->total);
+	nb_stats_free(&res->stonewall);
+	for (unsigned g = 0; g < NB_MAX_GROUPS; g++)
+		nb_stats_free(&res->groups[g].st);
 }

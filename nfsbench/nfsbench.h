@@ -7,38 +7,56 @@
 
 #include "hist.h"
 #include "nfsio.h"
+#include "profile.h"
 
 #define NB_SCHEMA "nfsbench/1"
 #define NB_MAX_CONNS 256 /* XIDs: connection index in the top 8 bits */
 #define NB_MAX_SLOTS 4096
 #define NB_MAX_ERRKINDS 16
+#define NB_VERIFY_BLOCK 4096
 
+/* Quick-mode access patterns (the command line's --rw). */
 enum nb_rw { NB_RW_READ, NB_RW_WRITE, NB_RW_RANDREAD, NB_RW_RANDWRITE, NB_RW_RANDRW, NB_RW_RW };
 
+/* What an MPI driver (mpi_main.c) adds to a run; NULL for one guest. */
+struct nb_config;
+struct nb_result;
+struct nb_hooks {
+	void *arg;
+	int rank; /* for "%r" in --trace paths */
+	/* Called once per run, after layout and before the clock starts, also
+	 * when this rank failed earlier: every rank meets here. */
+	void (*barrier)(void *arg);
+	/* Called instead of the local report (cfg and res are NULL when the
+	 * command line was refused): returns the exit code. */
+	int (*finish)(void *arg, const struct nb_config *cfg, struct nb_result *res, int run_rc);
+};
+
 struct nb_config {
+	const struct nb_hooks *hooks;
 	const char *url;
 	char server[256];
 	char export[1024];
-	const char *file;      /* name in the export's root */
+	struct nb_profile prof; /* the workload: a loaded profile or quick mode's one group */
+	const char *profile_path; /* NULL in quick mode */
+	/* quick mode, as given (for the report) */
 	enum nb_rw rw;
-	unsigned rwmixread;    /* percent of reads in rw/randrw */
-	uint64_t bs;           /* bytes per operation */
-	uint64_t size;         /* file (region) size */
-	uint64_t rsize, wsize; /* bytes per READ/WRITE RPC asked (0: bs) */
-	unsigned connections, slots, threads;
-	int stable;            /* 0 unstable, 1 data, 2 file */
-	uint64_t time_ns, ramp_ns, ops_limit, timeout_ns;
+	unsigned rwmixread;
+	uint64_t bs, size;
+	uint64_t rsize, wsize; /* asked per RPC (0: bs) */
 	uint64_t seed;
+	uint64_t timeout_ns;
+	bool verify;
 	bool json;
-	int progress;          /* -1 auto (terminal), 0 off, 1 on */
+	int progress; /* -1 auto (terminal), 0 off, 1 on */
 	const char *trace_path;
-	/* filled in by the engine from the server's FSINFO */
+	/* from the server's FSINFO */
 	uint32_t rtmax, wtmax;
-	uint32_t rsize_used, wsize_used;
 };
 
 /* Pseudo-status codes for transport outcomes in error tables. */
 #define NB_ST_TRANSPORT 0x80000000u
+#define NB_ST_VERIFY 0x40000000u /* data read back was not what was written */
 
 struct nb_errcount {
 	uint32_t status;
@@ -46,9 +64,9 @@ struct nb_errcount {
 };
 
 struct nb_opstat {
-	uint64_t count;  /* completed with NFS3_OK */
+	uint64_t count;  /* completed without error */
 	uint64_t bytes;
-	uint64_t errors; /* NFS errors and transport failures */
+	uint64_t errors; /* NFS errors, transport failures, verify failures */
 	struct nb_errcount err[NB_MAX_ERRKINDS];
 	unsigned nerr;
 	uint64_t err_other; /* kinds beyond NB_MAX_ERRKINDS */
@@ -56,12 +74,14 @@ struct nb_opstat {
 };
 
 struct nb_stats {
-	struct nb_opstat op[NB_OP_MAX];
-	uint64_t rpcs_issued;     /* every RPC put on the wire, counted or not */
-	uint64_t rpcs_uncounted;  /* ramp, drain */
-	uint64_t conn_errors;     /* connections lost */
+	struct nb_opstat op[NB_K_MAX];   /* operations, as a workload sees them */
+	struct nb_opstat rpc[NB_OP_MAX]; /* the RPCs they were made of */
+	uint64_t rpcs_issued;            /* every RPC put on the wire, counted or not */
+	uint64_t rpcs_uncounted;         /* layout, ramp, drain */
+	uint64_t conn_errors;            /* connections lost */
 	uint64_t reconnects;
-	/* per-second series of counted completions, index = second of the timed phase */
+	uint64_t verify_errors;
+	/* per-second series of counted operations, index = second of the timed phase */
 	uint64_t *iv_ops, *iv_bytes;
 	unsigned niv;
 };
@@ -71,15 +91,41 @@ void nb_stats_free(struct nb_stats *s);
 /* dst += src, including the interval series; returns 0 or ENOMEM. */
 int nb_stats_merge(struct nb_stats *dst, const struct nb_stats *src);
 void nb_opstat_error(struct nb_opstat *o, uint32_t status);
+int nb_stats_iv_add(struct nb_stats *s, unsigned sec, uint64_t bytes);
+
+struct nb_group_result {
+	struct nb_stats st;
+	uint64_t elapsed_ns;
+};
+
+/* One MPI rank's line in a many-guest report. */
+struct nb_rank_row {
+	int rank;
+	char host[64], netns[64];
+	const char *status; /* ok, failed, interrupted, refused */
+	char error[256];
+	uint64_t ops, bytes, errors, p99_ns;
+	double ops_per_sec, bytes_per_sec;
+};
 
 struct nb_result {
 	struct nb_stats total;
-	uint64_t elapsed_ns;      /* timed phase */
-	double user_s, sys_s;     /* client CPU over the timed phase */
-	int interrupted;          /* Ctrl-C */
-	int failed;               /* the run could not finish */
+	struct nb_group_result groups[NB_MAX_GROUPS];
+	uint64_t elapsed_ns;  /* timed phase */
+	uint64_t start_real_ns, end_real_ns; /* the timed phase on CLOCK_REALTIME */
+	double user_s, sys_s; /* client CPU over the timed phase */
+	int interrupted;      /* Ctrl-C */
+	int failed;           /* the run could not finish */
 	char error[512];
 	uint64_t laid_out_bytes;
+	/* stonewall: everything counted when the first group finished */
+	bool have_stonewall;
+	unsigned stonewall_group;
+	uint64_t stonewall_ns;
+	struct nb_stats stonewall;
+	/* MPI: every rank, in rank order (none for one guest) */
+	struct nb_rank_row *ranks;
+	unsigned nranks;
 };
 
 /* Run the whole benchmark (connect, lay out, ramp, timed phase, drain).
@@ -92,8 +138,19 @@ void nb_result_free(struct nb_result *res);
 /* Set by the SIGINT handler. */
 extern volatile int nb_stop;
 
+/* cli.c: the whole program; main.c and mpi_main.c call it */
+int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks);
+
 /* report.c */
 int nb_report(const struct nb_config *cfg, const struct nb_result *res);
 const char *nb_rw_name(enum nb_rw rw);
+
+/* verify.c: blocks of NB_VERIFY_BLOCK bytes carry a header and a CRC32C */
+uint32_t nb_crc32c(uint32_t crc, const void *buf, size_t len);
+void nb_verify_fill(unsigned char *buf, size_t len, uint32_t file, uint64_t off, uint32_t gen, uint64_t seed);
+/* Check len bytes read at off of file: returns 0, or the status
+ * NB_ST_VERIFY with a one-line description in msg. */
+int nb_verify_check(const unsigned char *buf, size_t len, uint32_t file, const char *name, uint64_t off,
+		    uint64_t seed, char *msg, size_t msglen);
 
 #endif

@@ -1,4 +1,5 @@
-/* nfsio.c - every libnfs call of nfsbench (see nfsio.h). NFSv3 per RFC 1813. */
+/* nfsio.c - every libnfs call of nfsbench (see nfsio.h): setup, the event
+ * loop glue, and NFSv3 per RFC 1813. NFSv4 calls go to nfsio4.c. */
 #include "nfsio.h"
 
 #include <errno.h>
@@ -18,18 +19,39 @@
 
 #define MOUNT_PROG 100005
 #define MOUNT_V3 3
+#ifndef NFS_V4
+#define NFS_V4 4 /* what nfs_set_version() takes; libnfs 4.0's headers lack it */
+#endif
 
 struct nfsio_conn {
 	struct nfs_context *nfs;
 	struct rpc_context *rpc;
+	struct nfsio4 *v4; /* NULL on NFSv3 connections */
 	uint32_t next_xid; /* libnfs takes one XID per queued call, in order */
 };
+
+/* Set once by main before any connection exists; read-only afterwards. */
+static unsigned nfs_version = 3;
+
+int nfsio_set_version(unsigned v)
+{
+	if (v != 3 && v != 4)
+		return EINVAL;
+	nfs_version = v;
+	return 0;
+}
+
+unsigned nfsio_version(void)
+{
+	return nfs_version;
+}
 
 static const char *const op_names[NB_OP_MAX] = {
 	[NB_OP_READ] = "read",       [NB_OP_WRITE] = "write",   [NB_OP_COMMIT] = "commit",
 	[NB_OP_GETATTR] = "getattr", [NB_OP_LOOKUP] = "lookup", [NB_OP_CREATE] = "create",
 	[NB_OP_REMOVE] = "remove",   [NB_OP_SETATTR] = "setattr", [NB_OP_FSINFO] = "fsinfo",
-	[NB_OP_NULL] = "null",
+	[NB_OP_NULL] = "null",	     [NB_OP_ACCESS] = "access", [NB_OP_READDIRPLUS] = "readdirplus",
+	[NB_OP_RENAME] = "rename",   [NB_OP_MKDIR] = "mkdir",   [NB_OP_RMDIR] = "rmdir",
 };
 
 const char *nb_op_name(unsigned op)
@@ -73,6 +95,9 @@ static int result_init(struct nfsio_result *r, int status, void *data)
 	r->size = 0;
 	r->ftype = 0;
 	r->fh.len = 0;
+	r->entries = 0;
+	r->cookie = 0;
+	r->data = NULL;
 	r->err = NULL;
 	switch (status) {
 	case RPC_STATUS_SUCCESS:
@@ -114,6 +139,9 @@ static void read_cb(struct rpc_context *rpc, int status, void *data, void *pd)
 		if (res->status == NFS3_OK) {
 			r.count = res->READ3res_u.resok.count;
 			r.eof = res->READ3res_u.resok.eof;
+			r.data = (const unsigned char *)res->READ3res_u.resok.data.data_val;
+			if (res->READ3res_u.resok.data.data_len < r.count)
+				r.count = res->READ3res_u.resok.data.data_len;
 			attr_from(&r, &res->READ3res_u.resok.file_attributes);
 		}
 	}
@@ -223,6 +251,76 @@ static void setattr_cb(struct rpc_context *rpc, int status, void *data, void *pd
 	finish(pd, &r, ok);
 }
 
+static void access_cb(struct rpc_context *rpc, int status, void *data, void *pd)
+{
+	struct nfsio_result r;
+	int ok = result_init(&r, status, data);
+	(void)rpc;
+	if (ok) {
+		ACCESS3res *res = data;
+		r.nfs = res->status;
+		if (res->status == NFS3_OK)
+			attr_from(&r, &res->ACCESS3res_u.resok.obj_attributes);
+	}
+	finish(pd, &r, ok);
+}
+
+static void readdirplus_cb(struct rpc_context *rpc, int status, void *data, void *pd)
+{
+	struct nfsio_result r;
+	int ok = result_init(&r, status, data);
+	(void)rpc;
+	if (ok) {
+		READDIRPLUS3res *res = data;
+		r.nfs = res->status;
+		if (res->status == NFS3_OK) {
+			READDIRPLUS3resok *o = &res->READDIRPLUS3res_u.resok;
+			for (entryplus3 *e = o->reply.entries; e; e = e->nextentry) {
+				r.entries++;
+				r.cookie = e->cookie;
+			}
+			r.eof = o->reply.eof;
+			memcpy(r.verf, o->cookieverf, sizeof(r.verf));
+		}
+	}
+	finish(pd, &r, ok);
+}
+
+static void rename_cb(struct rpc_context *rpc, int status, void *data, void *pd)
+{
+	struct nfsio_result r;
+	int ok = result_init(&r, status, data);
+	(void)rpc;
+	if (ok)
+		r.nfs = ((RENAME3res *)data)->status;
+	finish(pd, &r, ok);
+}
+
+static void mkdir_cb(struct rpc_context *rpc, int status, void *data, void *pd)
+{
+	struct nfsio_result r;
+	int ok = result_init(&r, status, data);
+	(void)rpc;
+	if (ok) {
+		MKDIR3res *res = data;
+		r.nfs = res->status;
+		if (res->status == NFS3_OK && res->MKDIR3res_u.resok.obj.handle_follows)
+			fh_from(&r.fh, res->MKDIR3res_u.resok.obj.post_op_fh3_u.handle.data.data_len,
+				res->MKDIR3res_u.resok.obj.post_op_fh3_u.handle.data.data_val);
+	}
+	finish(pd, &r, ok);
+}
+
+static void rmdir_cb(struct rpc_context *rpc, int status, void *data, void *pd)
+{
+	struct nfsio_result r;
+	int ok = result_init(&r, status, data);
+	(void)rpc;
+	if (ok)
+		r.nfs = ((RMDIR3res *)data)->status;
+	finish(pd, &r, ok);
+}
+
 /* ---- setup --------------------------------------------------------------- */
 
 struct mnt_state {
@@ -306,6 +404,10 @@ static int rpc_wait(struct rpc_context *rpc, volatile int *done, uint64_t deadli
 int nfsio_mount_root(const char *server, const char *export, int timeout_ms,
 		     struct nfsio_fh *root, char *err, size_t errlen)
 {
+	if (nfsio_version() == 4) {
+		nfsio4_root(root);
+		return 0;
+	}
 	struct mnt_state st = { .root = root, .export = export, .err = err, .errlen = errlen };
 	struct rpc_context *rpc = rpc_init_context();
 	if (!rpc) {
@@ -340,10 +442,20 @@ int nfsio_connect(struct nfsio_conn **out, const char *server, const char *expor
 	}
 	/* Before any synchronous call: libnfs 4.0 waits forever by default. */
 	nfs_set_timeout(c->nfs, timeout_ms < 1000 ? 1000 : timeout_ms);
-	nfs_set_version(c->nfs, NFS_V3);
-	if (nfs_mount(c->nfs, server, export) != 0) {
-		snprintf(err, errlen, "mounting %s:%s: %s", server, export, nfs_get_error(c->nfs));
+	int v4 = nfsio_version() == 4;
+	if (v4 && (nfs_set_version(c->nfs, NFS_V4) != 0 || !(c->v4 = nfsio4_new(c->nfs)))) {
+		snprintf(err, errlen, "NFSv4: %s", nfs_get_error(c->nfs));
 		nfs_destroy_context(c->nfs);
+		free(c);
+		return ENOMEM;
+	}
+	if (!v4)
+		nfs_set_version(c->nfs, NFS_V3);
+	if (nfs_mount(c->nfs, server, export) != 0) {
+		snprintf(err, errlen, "mounting %s:%s%s: %s", server, export, v4 ? " (NFSv4)" : "",
+			 nfs_get_error(c->nfs));
+		nfs_destroy_context(c->nfs);
+		nfsio4_free(c->v4);
 		free(c);
 		return EIO;
 	}
@@ -352,8 +464,10 @@ int nfsio_connect(struct nfsio_conn **out, const char *server, const char *expor
 	 * 1024 reply hash buckets: about 1,300 instructions per call. */
 	nfs_set_timeout(c->nfs, -1);
 	c->rpc = nfs_get_rpc_context(c->nfs);
-	rpc_set_next_xid(c->rpc, xid_base);
-	c->next_xid = xid_base;
+	if (!v4) {
+		rpc_set_next_xid(c->rpc, xid_base);
+		c->next_xid = xid_base;
+	}
 	*out = c;
 	return 0;
 }
@@ -362,18 +476,22 @@ void nfsio_close(struct nfsio_conn *c)
 {
 	if (!c)
 		return;
-	nfs_destroy_context(c->nfs);
+	if (c->v4)
+		nfsio4_close(c->v4);
+	nfs_destroy_context(c->nfs); /* cancels what is in flight */
+	nfsio4_free(c->v4);
 	free(c);
 }
 
 uint32_t nfsio_readmax(struct nfsio_conn *c)
 {
-	return (uint32_t)nfs_get_readmax(c->nfs);
+	/* libnfs 4.0 learns no limits over NFSv4 (nfs_get_readmax() is 0) */
+	return c->v4 ? NFSIO_V4_READMAX : (uint32_t)nfs_get_readmax(c->nfs);
 }
 
 uint32_t nfsio_writemax(struct nfsio_conn *c)
 {
-	return (uint32_t)nfs_get_writemax(c->nfs);
+	return c->v4 ? NFSIO_V4_WRITEMAX : (uint32_t)nfs_get_writemax(c->nfs);
 }
 
 const char *nfsio_error(struct nfsio_conn *c)
@@ -395,9 +513,22 @@ uint16_t nfsio_local_port(struct nfsio_conn *c)
 	return 0;
 }
 
+/* nfs_get_fd() and friends of libnfs 4.0 only forward to the connection's
+ * rpc context, for v3 and v4 alike: call that directly. */
 int nfsio_fd(struct nfsio_conn *c) { return rpc_get_fd(c->rpc); }
-int nfsio_events(struct nfsio_conn *c) { return rpc_which_events(c->rpc); }
-int nfsio_service(struct nfsio_conn *c, int revents) { return rpc_service(c->rpc, revents); }
+
+int nfsio_events(struct nfsio_conn *c)
+{
+	int ev = rpc_which_events(c->rpc);
+	return c->v4 ? ev | nfsio4_events(c->v4) : ev;
+}
+
+int nfsio_service(struct nfsio_conn *c, int revents)
+{
+	int rc = rpc_service(c->rpc, revents);
+	return c->v4 ? nfsio4_service(c->v4, rc) : rc;
+}
+
 int nfsio_queue_length(struct nfsio_conn *c) { return rpc_queue_length(c->rpc); }
 
 /* ---- RPCs ---------------------------------------------------------------- */
@@ -418,6 +549,8 @@ static inline int queued(struct nfsio_conn *c, int rc)
 int nfsio_read(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh,
 	       uint64_t off, uint32_t len)
 {
+	if (c->v4)
+		return nfsio4_read(c->v4, req, fh, off, len);
 	READ3args a;
 	fh_to3(fh, &a.file);
 	a.offset = off;
@@ -429,6 +562,8 @@ int nfsio_read(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_f
 int nfsio_write(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh,
 		uint64_t off, uint32_t len, const void *buf, int stable)
 {
+	if (c->v4)
+		return nfsio4_write(c->v4, req, fh, off, len, buf, stable);
 	WRITE3args a;
 	fh_to3(fh, &a.file);
 	a.offset = off;
@@ -443,6 +578,8 @@ int nfsio_write(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_
 int nfsio_commit(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh,
 		 uint64_t off, uint32_t len)
 {
+	if (c->v4)
+		return nfsio4_commit(c->v4, req, fh);
 	COMMIT3args a;
 	fh_to3(fh, &a.file);
 	a.offset = off;
@@ -453,6 +590,8 @@ int nfsio_commit(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio
 
 int nfsio_getattr(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh)
 {
+	if (c->v4)
+		return nfsio4_getattr(c->v4, req, fh);
 	GETATTR3args a;
 	fh_to3(fh, &a.object);
 	req->op = NB_OP_GETATTR;
@@ -462,6 +601,8 @@ int nfsio_getattr(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsi
 int nfsio_lookup(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *dir,
 		 const char *name)
 {
+	if (c->v4)
+		return nfsio4_lookup(c->v4, req, dir, name);
 	LOOKUP3args a;
 	fh_to3(dir, &a.what.dir);
 	a.what.name = (char *)name;
@@ -472,6 +613,8 @@ int nfsio_lookup(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio
 int nfsio_create(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *dir,
 		 const char *name, uint32_t mode)
 {
+	if (c->v4)
+		return nfsio4_create(c->v4, req, dir, name, mode);
 	CREATE3args a;
 	memset(&a, 0, sizeof(a));
 	fh_to3(dir, &a.where.dir);
@@ -486,6 +629,8 @@ int nfsio_create(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio
 int nfsio_remove(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *dir,
 		 const char *name)
 {
+	if (c->v4)
+		return nfsio4_remove(c->v4, req, dir, name, 0);
 	REMOVE3args a;
 	fh_to3(dir, &a.object.dir);
 	a.object.name = (char *)name;
@@ -496,6 +641,8 @@ int nfsio_remove(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio
 int nfsio_truncate(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh,
 		   uint64_t size)
 {
+	if (c->v4)
+		return nfsio4_truncate(c->v4, req, fh, size);
 	SETATTR3args a;
 	memset(&a, 0, sizeof(a));
 	fh_to3(fh, &a.object);
@@ -505,9 +652,93 @@ int nfsio_truncate(struct nfsio_conn *c, struct nfsio_req *req, const struct nfs
 	return queued(c, rpc_nfs3_setattr_async(c->rpc, setattr_cb, &a, req));
 }
 
+int nfsio_access(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh)
+{
+	if (c->v4)
+		return nfsio4_access(c->v4, req, fh);
+	ACCESS3args a;
+	fh_to3(fh, &a.object);
+	a.access = ACCESS3_READ | ACCESS3_LOOKUP | ACCESS3_MODIFY | ACCESS3_EXTEND | ACCESS3_DELETE |
+		   ACCESS3_EXECUTE;
+	req->op = NB_OP_ACCESS;
+	return queued(c, rpc_nfs3_access_async(c->rpc, access_cb, &a, req));
+}
+
+int nfsio_readdirplus(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *dir,
+		      uint64_t cookie, const unsigned char verf[8], uint32_t maxcount)
+{
+	if (c->v4)
+		return nfsio4_readdir(c->v4, req, dir, cookie);
+	READDIRPLUS3args a;
+	fh_to3(dir, &a.dir);
+	a.cookie = cookie;
+	memcpy(a.cookieverf, verf, sizeof(a.cookieverf));
+	a.dircount = maxcount / 4;
+	a.maxcount = maxcount;
+	req->op = NB_OP_READDIRPLUS;
+	return queued(c, rpc_nfs3_readdirplus_async(c->rpc, readdirplus_cb, &a, req));
+}
+
+int nfsio_rename(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fromdir,
+		 const char *from, const struct nfsio_fh *todir, const char *to)
+{
+	if (c->v4)
+		return nfsio4_rename(c->v4, req, fromdir, from, todir, to);
+	RENAME3args a;
+	fh_to3(fromdir, &a.from.dir);
+	a.from.name = (char *)from;
+	fh_to3(todir, &a.to.dir);
+	a.to.name = (char *)to;
+	req->op = NB_OP_RENAME;
+	return queued(c, rpc_nfs3_rename_async(c->rpc, rename_cb, &a, req));
+}
+
+int nfsio_mkdir(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *dir,
+		const char *name, uint32_t mode)
+{
+	if (c->v4)
+		return nfsio4_mkdir(c->v4, req, dir, name, mode);
+	MKDIR3args a;
+	memset(&a, 0, sizeof(a));
+	fh_to3(dir, &a.where.dir);
+	a.where.name = (char *)name;
+	a.attributes.mode.set_it = 1;
+	a.attributes.mode.set_mode3_u.mode = mode;
+	req->op = NB_OP_MKDIR;
+	return queued(c, rpc_nfs3_mkdir_async(c->rpc, mkdir_cb, &a, req));
+}
+
+int nfsio_rmdir(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *dir,
+		const char *name)
+{
+	if (c->v4)
+		return nfsio4_remove(c->v4, req, dir, name, 1);
+	RMDIR3args a;
+	fh_to3(dir, &a.object.dir);
+	a.object.name = (char *)name;
+	req->op = NB_OP_RMDIR;
+	return queued(c, rpc_nfs3_rmdir_async(c->rpc, rmdir_cb, &a, req));
+}
+
 int nfsio_wait(struct nfsio_conn *c, volatile int *done, uint64_t deadline_ns)
 {
-	return rpc_wait(c->rpc, done, deadline_ns);
+	if (!c->v4)
+		return rpc_wait(c->rpc, done, deadline_ns);
+	/* the same loop through nfsio_service(), which also hands out NFSv4
+	 * requests refused before they were sent */
+	while (!*done) {
+		uint64_t now = tm_mono_ns();
+		if (now >= deadline_ns)
+			return ETIMEDOUT;
+		uint64_t left = (deadline_ns - now) / 1000000 + 1;
+		struct pollfd p = { .fd = nfsio_fd(c), .events = (short)nfsio_events(c) };
+		int n = poll(&p, 1, left > 100 ? 100 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return errno;
+		if (nfsio_service(c, n > 0 ? p.revents : 0) < 0)
+			return *done ? 0 : EPIPE;
+	}
+	return 0;
 }
 
 const char *nfsio_status_name(uint32_t s, char *buf, size_t len)

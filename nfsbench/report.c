@@ -18,6 +18,17 @@ static const char *stable_name(int s)
 	return s == 2 ? "file" : s == 1 ? "data" : "unstable";
 }
 
+static const char *status_name(uint32_t st, char *b, size_t len)
+{
+	if (st == NB_ST_VERIFY)
+		return "VERIFY_MISMATCH";
+	if (st & NB_ST_TRANSPORT) {
+		unsigned t = st & ~NB_ST_TRANSPORT;
+		return t == NFSIO_TIMEOUT ? "RPC_TIMEOUT" : t == NFSIO_CANCEL ? "RPC_CANCELLED" : "RPC_ERROR";
+	}
+	return nfsio_status_name(st, b, len);
+}
+
 /* A latency value: JSON gets ns, people get "1.23ms". */
 static void lat_field(struct out *o, const char *key, uint64_t ns)
 {
@@ -28,11 +39,11 @@ static void lat_field(struct out *o, const char *key, uint64_t ns)
 
 static void rate_fields(struct out *o, uint64_t count, uint64_t bytes, double secs)
 {
-	char b[32];
+	char b[48], n[32];
 	double ops = secs > 0 ? (double)count / secs : 0, bps = secs > 0 ? (double)bytes / secs : 0;
-	out_dbl(o, "ops_per_sec", "IOPS", ops, "%.1f", NULL);
+	out_dbl(o, "ops_per_sec", "ops/s", ops, "%.1f", NULL);
 	out_dbl(o, "bytes_per_sec", NULL, bps, "%.0f", NULL);
-	snprintf(b, sizeof(b), "%s/s", out_fmt_bytes((char[32]){ 0 }, 32, bps));
+	snprintf(b, sizeof(b), "%s/s", out_fmt_bytes(n, sizeof(n), bps));
 	out_str(o, NULL, "throughput", b);
 }
 
@@ -43,14 +54,7 @@ static void errors_by_status(struct out *o, const struct nb_opstat *s)
 		return;
 	out_begin(o, "errors_by_status", "errors by status");
 	for (unsigned i = 0; i < s->nerr; i++) {
-		uint32_t st = s->err[i].status;
-		const char *name;
-		if (st & NB_ST_TRANSPORT) {
-			unsigned t = st & ~NB_ST_TRANSPORT;
-			name = t == NFSIO_TIMEOUT ? "RPC_TIMEOUT" : t == NFSIO_CANCEL ? "RPC_CANCELLED" : "RPC_ERROR";
-		} else {
-			name = nfsio_status_name(st, b, sizeof(b));
-		}
+		const char *name = status_name(s->err[i].status, b, sizeof(b));
 		out_u64(o, name, name, s->err[i].count, NULL);
 	}
 	if (s->err_other)
@@ -58,23 +62,12 @@ static void errors_by_status(struct out *o, const struct nb_opstat *s)
 	out_end(o);
 }
 
-static void op_section(struct out *o, unsigned op, const struct nb_opstat *s, double secs)
+static void lat_section(struct out *o, const struct hist *h)
 {
-	char title[32];
-	snprintf(title, sizeof(title), "%s", nb_op_name(op));
-	for (char *p = title; *p; p++)
-		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-	out_begin(o, nb_op_name(op), title);
-	out_u64(o, "count", "operations", s->count, NULL);
-	out_u64(o, "bytes", "bytes", s->bytes, NULL);
-	rate_fields(o, s->count, s->bytes, secs);
-	out_u64(o, "errors", "errors", s->errors, NULL);
-	errors_by_status(o, s);
+	char b[32];
 	out_begin(o, "lat_ns", "latency");
-	const struct hist *h = &s->lat;
 	lat_field(o, "min", h->count ? h->min : 0);
 	out_u64(o, "mean", NULL, (uint64_t)(hist_mean(h) + 0.5), NULL);
-	char b[32];
 	out_str(o, NULL, "mean", out_fmt_ns(b, sizeof(b), (uint64_t)(hist_mean(h) + 0.5)));
 	static const struct {
 		const char *key;
@@ -84,8 +77,66 @@ static void op_section(struct out *o, unsigned op, const struct nb_opstat *s, do
 		lat_field(o, pct[i].key, hist_percentile(h, pct[i].p));
 	lat_field(o, "max", h->max);
 	out_end(o);
-	out_json(o, "hist", hist_to_json(h));
+}
+
+static void op_section(struct out *o, const char *name, const struct nb_opstat *s, double secs, uint64_t all)
+{
+	char title[32];
+	snprintf(title, sizeof(title), "%s", name);
+	for (char *p = title; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out_begin(o, name, title);
+	out_u64(o, "count", "operations", s->count, NULL);
+	out_dbl(o, "share", "share of all", all ? 100.0 * (double)s->count / (double)all : 0, "%.1f", "%");
+	out_u64(o, "bytes", "bytes", s->bytes, NULL);
+	rate_fields(o, s->count, s->bytes, secs);
+	out_u64(o, "errors", "errors", s->errors, NULL);
+	errors_by_status(o, s);
+	lat_section(o, &s->lat);
+	out_json(o, "hist", hist_to_json(&s->lat));
 	out_end(o);
+}
+
+static void totals(const struct nb_stats *st, uint64_t *ops, uint64_t *bytes, uint64_t *errors)
+{
+	*ops = *bytes = *errors = 0;
+	for (unsigned i = 0; i < NB_K_MAX; i++) {
+		*ops += st->op[i].count;
+		*bytes += st->op[i].bytes;
+		*errors += st->op[i].errors;
+	}
+}
+
+/* ops.<kind> for every kind that ran, then total. */
+static void stats_sections(struct out *o, const struct nb_stats *st, double secs)
+{
+	uint64_t ops, bytes, errors;
+	totals(st, &ops, &bytes, &errors);
+	out_begin(o, "ops", NULL);
+	for (unsigned i = 0; i < NB_K_MAX; i++)
+		if (st->op[i].count || st->op[i].errors)
+			op_section(o, nb_kind_name(i), &st->op[i], i == NB_K_COMMIT && !secs ? 0 : secs, ops);
+	out_end(o);
+	out_begin(o, "total", "total");
+	out_u64(o, "count", "operations", ops, NULL);
+	out_u64(o, "bytes", "bytes", bytes, NULL);
+	rate_fields(o, ops, bytes, secs);
+	out_u64(o, "errors", "errors", errors, NULL);
+	out_u64(o, "rpcs_issued", "RPCs issued", st->rpcs_issued, NULL);
+	out_u64(o, "rpcs_uncounted", "RPCs not counted (layout, ramp, drain)", st->rpcs_uncounted, NULL);
+	out_u64(o, "connection_errors", "connections lost", st->conn_errors, NULL);
+	out_u64(o, "reconnects", "reconnects", st->reconnects, NULL);
+	out_u64(o, "verify_errors", "verify errors", st->verify_errors, NULL);
+	out_end(o);
+}
+
+static const char *upper(const char *s, char *b, size_t len)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < len; i++)
+		b[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	b[i] = 0;
+	return b;
 }
 
 int nb_report(const struct nb_config *cfg, const struct nb_result *res)
@@ -94,72 +145,204 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 	int rc = out_new(&o, cfg->json ? OUT_JSON : OUT_TEXT, stdout, NB_SCHEMA);
 	if (rc)
 		return rc;
-	char b[64];
+	const struct nb_profile *p = &cfg->prof;
+	const bool quick = p->fs.single[0] != 0;
 	double secs = (double)res->elapsed_ns / 1e9;
+	char b[64];
 
 	out_begin(o, "config", "nfsbench");
 	out_str(o, "url", "url", cfg->url);
 	out_str(o, "server", NULL, cfg->server);
 	out_str(o, "export", NULL, cfg->export);
-	out_str(o, "file", "file", cfg->file);
-	out_u64(o, "nfs_version", NULL, 3, NULL);
-	out_str(o, "rw", "rw", nb_rw_name(cfg->rw));
-	if (cfg->rw == NB_RW_RANDRW || cfg->rw == NB_RW_RW)
-		out_u64(o, "rwmixread", "rwmixread", cfg->rwmixread, "%");
-	out_u64(o, "bs", "bs", cfg->bs, "bytes");
-	out_u64(o, "size", "size", cfg->size, "bytes");
-	out_u64(o, "rsize", "rsize", cfg->rsize_used, "bytes");
-	out_u64(o, "wsize", "wsize", cfg->wsize_used, "bytes");
-	out_u64(o, "rsize_asked", NULL, cfg->rsize ? cfg->rsize : cfg->bs, NULL);
-	out_u64(o, "wsize_asked", NULL, cfg->wsize ? cfg->wsize : cfg->bs, NULL);
+	out_str(o, "profile", "profile", cfg->profile_path ? cfg->profile_path : "quick mode");
+	out_u64(o, "nfs_version", "NFS version", 3, NULL);
+	if (quick) {
+		const struct nb_group *g = &p->groups[0];
+		out_str(o, "file", "file", p->fs.single);
+		out_str(o, "rw", "rw", nb_rw_name(cfg->rw));
+		if (cfg->rw == NB_RW_RANDRW || cfg->rw == NB_RW_RW)
+			out_u64(o, "rwmixread", "rwmixread", cfg->rwmixread, "%");
+		out_u64(o, "bs", "bs", cfg->bs, "bytes");
+		out_u64(o, "size", "size", cfg->size, "bytes");
+		out_u64(o, "rsize", "rsize", g->read_bs, "bytes");
+		out_u64(o, "wsize", "wsize", g->write_bs, "bytes");
+		out_u64(o, "rsize_asked", NULL, cfg->rsize ? cfg->rsize : cfg->bs, NULL);
+		out_u64(o, "wsize_asked", NULL, cfg->wsize ? cfg->wsize : cfg->bs, NULL);
+		out_str(o, "stable", "stable", stable_name(g->stable));
+		out_u64(o, "connections", "connections", g->connections, NULL);
+		out_u64(o, "slots", "slots per connection", g->slots, NULL);
+		out_u64(o, "threads", "threads", g->threads, NULL);
+		out_u64(o, "ops_limit", "ops limit", g->ops_limit, NULL);
+	} else {
+		snprintf(b, sizeof(b), "/%s: %u files, %u dirs", p->fs.dir, p->fs.nfiles, p->fs.ndirs);
+		out_str(o, NULL, "fileset", b);
+		out_begin(o, "fileset", NULL);
+		out_str(o, "directory", NULL, p->fs.dir);
+		out_u64(o, "dirs", NULL, p->fs.ndirs, NULL);
+		out_u64(o, "files", NULL, p->fs.nfiles, NULL);
+		out_u64(o, "fill", NULL, p->fs.fill_pct, NULL);
+		out_bool(o, "reuse", NULL, p->fs.reuse);
+		out_end(o);
+	}
 	out_u64(o, "server_rtmax", "server rtmax", cfg->rtmax, "bytes");
 	out_u64(o, "server_wtmax", "server wtmax", cfg->wtmax, "bytes");
-	out_str(o, "stable", "stable", stable_name(cfg->stable));
-	out_u64(o, "connections", "connections", cfg->connections, NULL);
-	out_u64(o, "slots", "slots per connection", cfg->slots, NULL);
-	out_u64(o, "threads", "threads", cfg->threads > cfg->connections ? cfg->connections : cfg->threads, NULL);
-	out_dbl(o, "time_s", "time", (double)cfg->time_ns / 1e9, "%.1f", "s");
-	out_dbl(o, "ramp_s", "ramp", (double)cfg->ramp_ns / 1e9, "%.1f", "s");
-	out_u64(o, "ops_limit", "ops limit", cfg->ops_limit, NULL);
+	out_dbl(o, "time_s", "time", (double)p->time_ns / 1e9, "%.1f", "s");
+	out_dbl(o, "ramp_s", "ramp", (double)p->ramp_ns / 1e9, "%.1f", "s");
 	out_dbl(o, "timeout_s", "timeout", (double)cfg->timeout_ns / 1e9, "%.1f", "s");
 	out_u64(o, "seed", NULL, cfg->seed, NULL);
+	out_bool(o, "verify", "verify", cfg->verify);
 	if (cfg->trace_path)
 		out_str(o, "trace", "trace", cfg->trace_path);
 	out_end(o);
+
+	if (!quick) {
+		static const struct out_col gcols[] = {
+			{ "name", "group" },	   { "threads", "threads" },   { "connections", "conns" },
+			{ "slots", "slots" },	   { "read_size", "read" },    { "read_bs", "read_bs" },
+			{ "write_size", "write" }, { "write_bs", "write_bs" }, { "random", "random" },
+			{ "rate_iops", "rate_iops" }, { "rate_bytes", "rate_bytes" }, { "ops_limit", "ops_limit" },
+		};
+		out_table_begin(o, "groups_config", "thread groups", gcols, sizeof(gcols) / sizeof(gcols[0]));
+		for (unsigned i = 0; i < p->ngroups; i++) {
+			const struct nb_group *g = &p->groups[i];
+			out_row_begin(o);
+			out_cell_str(o, g->name);
+			out_cell_u64(o, g->threads);
+			out_cell_u64(o, g->connections);
+			out_cell_u64(o, g->slots);
+			out_cell_u64(o, g->read_size);
+			out_cell_u64(o, g->read_bs);
+			out_cell_u64(o, g->write_size);
+			out_cell_u64(o, g->write_bs);
+			out_cell_str(o, g->random ? "yes" : "no");
+			out_cell_dbl(o, g->rate_iops, "%.0f");
+			out_cell_dbl(o, g->rate_bytes, "%.0f");
+			out_cell_u64(o, g->ops_limit);
+			out_row_end(o);
+		}
+		out_table_end(o);
+	}
 
 	out_begin(o, "result", "result");
 	out_str(o, "status", "status", res->failed ? "failed" : res->interrupted ? "interrupted" : "ok");
 	if (res->error[0])
 		out_str(o, "error", "error", res->error);
 	out_dbl(o, "elapsed_s", "elapsed", secs, "%.3f", "s");
-	if (res->laid_out_bytes)
-		out_u64(o, "laid_out_bytes", "laid out", res->laid_out_bytes, "bytes");
+	out_u64(o, "laid_out_bytes", "laid out", res->laid_out_bytes, "bytes");
 	out_end(o);
 
-	out_begin(o, "ops", NULL);
-	const struct nb_stats *t = &res->total;
-	for (unsigned i = 0; i < NB_OP_MAX; i++)
-		if (t->op[i].count || t->op[i].errors)
-			op_section(o, i, &t->op[i], i == NB_OP_COMMIT ? 0 : secs);
-	out_end(o);
-
-	uint64_t ops = 0, bytes = 0, errors = 0;
-	for (unsigned i = 0; i < NB_OP_MAX; i++) {
-		ops += t->op[i].count;
-		bytes += t->op[i].bytes;
-		errors += t->op[i].errors;
+	/* FFSB-like summary: one line per group and operation */
+	static const struct out_col scols[] = {
+		{ "group", "group" },	     { "op", "op" },	       { "count", "count" },
+		{ "ops_per_sec", "ops/s" },  { "share", "share%" },    { "bytes_per_sec", "bytes/s" },
+		{ "errors", "errors" },	     { "mean_ns", "mean_us" }, { "p50_ns", "p50_us" },
+		{ "p99_ns", "p99_us" },	     { "max_ns", "max_us" },
+	};
+	out_table_begin(o, "summary", "summary", scols, sizeof(scols) / sizeof(scols[0]));
+	for (unsigned gi = 0; gi < p->ngroups; gi++) {
+		const struct nb_stats *st = &res->groups[gi].st;
+		double gs = (double)res->groups[gi].elapsed_ns / 1e9;
+		uint64_t ops, bytes, errors;
+		totals(st, &ops, &bytes, &errors);
+		for (unsigned k = 0; k < NB_K_MAX; k++) {
+			const struct nb_opstat *s = &st->op[k];
+			if (!s->count && !s->errors)
+				continue;
+			bool json = cfg->json;
+			out_row_begin(o);
+			out_cell_str(o, p->groups[gi].name);
+			out_cell_str(o, nb_kind_name(k));
+			out_cell_u64(o, s->count);
+			out_cell_dbl(o, gs > 0 ? (double)s->count / gs : 0, "%.1f");
+			out_cell_dbl(o, ops ? 100.0 * (double)s->count / (double)ops : 0, "%.1f");
+			out_cell_dbl(o, gs > 0 ? (double)s->bytes / gs : 0, "%.0f");
+			out_cell_u64(o, s->errors);
+			/* JSON keeps ns; the text table shows microseconds */
+			double div = json ? 1 : 1000;
+			out_cell_dbl(o, hist_mean(&s->lat) / div, json ? "%.0f" : "%.1f");
+			out_cell_dbl(o, (double)hist_percentile(&s->lat, 50) / div, json ? "%.0f" : "%.1f");
+			out_cell_dbl(o, (double)hist_percentile(&s->lat, 99) / div, json ? "%.0f" : "%.1f");
+			out_cell_dbl(o, (double)s->lat.max / div, json ? "%.0f" : "%.1f");
+			out_row_end(o);
+		}
 	}
-	out_begin(o, "total", "total");
-	out_u64(o, "count", "operations", ops, NULL);
-	out_u64(o, "bytes", "bytes", bytes, NULL);
-	rate_fields(o, ops, bytes, secs);
-	out_u64(o, "errors", "errors", errors, NULL);
-	out_u64(o, "rpcs_issued", "RPCs issued", t->rpcs_issued, NULL);
-	out_u64(o, "rpcs_uncounted", "RPCs not counted (ramp, drain)", t->rpcs_uncounted, NULL);
-	out_u64(o, "connection_errors", "connections lost", t->conn_errors, NULL);
-	out_u64(o, "reconnects", "reconnects", t->reconnects, NULL);
-	out_end(o);
+	out_table_end(o);
 
+	stats_sections(o, &res->total, secs);
+
+	/* the RPCs the operations were made of */
+	static const struct out_col rcols[] = {
+		{ "proc", "RPC" },	   { "count", "count" },     { "errors", "errors" }, { "bytes", "bytes" },
+		{ "mean_ns", "mean_us" }, { "p50_ns", "p50_us" },   { "p99_ns", "p99_us" }, { "max_ns", "max_us" },
+	};
+	out_table_begin(o, "rpcs", "RPCs", rcols, sizeof(rcols) / sizeof(rcols[0]));
+	for (unsigned i = 0; i < NB_OP_MAX; i++) {
+		const struct nb_opstat *s = &res->total.rpc[i];
+		if (!s->count && !s->errors)
+			continue;
+		double div = cfg->json ? 1 : 1000;
+		const char *f = cfg->json ? "%.0f" : "%.1f";
+		out_row_begin(o);
+		out_cell_str(o, upper(nb_op_name(i), b, sizeof(b)));
+		out_cell_u64(o, s->count);
+		out_cell_u64(o, s->errors);
+		out_cell_u64(o, s->bytes);
+		out_cell_dbl(o, hist_mean(&s->lat) / div, f);
+		out_cell_dbl(o, (double)hist_percentile(&s->lat, 50) / div, f);
+		out_cell_dbl(o, (double)hist_percentile(&s->lat, 99) / div, f);
+		out_cell_dbl(o, (double)s->lat.max / div, f);
+		out_row_end(o);
+	}
+	out_table_end(o);
+
+	if (!quick) {
+		out_begin(o, "groups", NULL);
+		for (unsigned gi = 0; gi < p->ngroups; gi++) {
+			char title[96];
+			snprintf(title, sizeof(title), "group %s", p->groups[gi].name);
+			out_begin(o, p->groups[gi].name, title);
+			out_dbl(o, "elapsed_s", "elapsed", (double)res->groups[gi].elapsed_ns / 1e9, "%.3f", "s");
+			stats_sections(o, &res->groups[gi].st, (double)res->groups[gi].elapsed_ns / 1e9);
+			out_end(o);
+		}
+		out_end(o);
+	}
+	if (res->have_stonewall) {
+		out_begin(o, "stonewall", "stonewall (when the first group finished)");
+		out_str(o, "group", "first group done", p->groups[res->stonewall_group].name);
+		out_dbl(o, "elapsed_s", "at", (double)res->stonewall_ns / 1e9, "%.3f", "s");
+		stats_sections(o, &res->stonewall, (double)res->stonewall_ns / 1e9);
+		out_end(o);
+	}
+
+	if (res->nranks) {
+		static const struct out_col kcols[] = {
+			{ "rank", "rank" },	       { "host", "host" },	     { "netns", "netns" },
+			{ "status", "status" },	       { "count", "ops" },	     { "ops_per_sec", "ops/s" },
+			{ "bytes_per_sec", "bytes/s" }, { "p99_ns", "p99_us" },    { "errors", "errors" },
+			{ "error", "error" },
+		};
+		out_table_begin(o, "ranks", "ranks", kcols, sizeof(kcols) / sizeof(kcols[0]));
+		for (unsigned i = 0; i < res->nranks; i++) {
+			const struct nb_rank_row *r = &res->ranks[i];
+			out_row_begin(o);
+			out_cell_u64(o, (uint64_t)r->rank);
+			out_cell_str(o, r->host);
+			out_cell_str(o, r->netns[0] ? r->netns : "-");
+			out_cell_str(o, r->status);
+			out_cell_u64(o, r->ops);
+			out_cell_dbl(o, r->ops_per_sec, "%.1f");
+			out_cell_dbl(o, r->bytes_per_sec, "%.0f");
+			out_cell_dbl(o, cfg->json ? (double)r->p99_ns : (double)r->p99_ns / 1000, cfg->json ? "%.0f" : "%.1f");
+			out_cell_u64(o, r->errors);
+			out_cell_str(o, r->error[0] ? r->error : "-");
+			out_row_end(o);
+		}
+		out_table_end(o);
+	}
+
+	uint64_t ops, bytes, errors;
+	totals(&res->total, &ops, &bytes, &errors);
 	out_begin(o, "cpu", "client CPU");
 	out_dbl(o, "user_s", "user", res->user_s, "%.3f", "s");
 	out_dbl(o, "sys_s", "system", res->sys_s, "%.3f", "s");
@@ -171,6 +354,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 
 	static const struct out_col cols[] = { { "t", "second" }, { "ops", "ops" }, { "bytes", "bytes" } };
 	out_table_begin(o, "intervals", "per second", cols, 3);
+	const struct nb_stats *t = &res->total;
 	unsigned n = t->niv;
 	unsigned whole = (unsigned)(res->elapsed_ns / 1000000000u) + (res->elapsed_ns % 1000000000u ? 1 : 0);
 	if (n > whole)
@@ -183,6 +367,5 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 		out_row_end(o);
 	}
 	out_table_end(o);
-	(void)b;
 	return out_finish(o);
 }

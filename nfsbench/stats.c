@@ -8,8 +8,10 @@
 void nb_stats_init(struct nb_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (unsigned i = 0; i < NB_OP_MAX; i++)
+	for (unsigned i = 0; i < NB_K_MAX; i++)
 		hist_init(&s->op[i].lat);
+	for (unsigned i = 0; i < NB_OP_MAX; i++)
+		hist_init(&s->rpc[i].lat);
 }
 
 void nb_stats_free(struct nb_stats *s)
@@ -20,21 +22,26 @@ void nb_stats_free(struct nb_stats *s)
 	s->niv = 0;
 }
 
-void nb_opstat_error(struct nb_opstat *o, uint32_t status)
+static void err_add(struct nb_opstat *o, uint32_t status, uint64_t n)
 {
-	o->errors++;
 	for (unsigned i = 0; i < o->nerr; i++) {
 		if (o->err[i].status == status) {
-			o->err[i].count++;
+			o->err[i].count += n;
 			return;
 		}
 	}
 	if (o->nerr < NB_MAX_ERRKINDS) {
 		o->err[o->nerr].status = status;
-		o->err[o->nerr++].count = 1;
+		o->err[o->nerr++].count = n;
 	} else {
-		o->err_other++;
+		o->err_other += n;
 	}
+}
+
+void nb_opstat_error(struct nb_opstat *o, uint32_t status)
+{
+	o->errors++;
+	err_add(o, status, 1);
 }
 
 static int iv_grow(struct nb_stats *s, unsigned n)
@@ -64,33 +71,28 @@ int nb_stats_iv_add(struct nb_stats *s, unsigned sec, uint64_t bytes)
 	return 0;
 }
 
+static void opstat_merge(struct nb_opstat *a, const struct nb_opstat *b)
+{
+	a->count += b->count;
+	a->bytes += b->bytes;
+	for (unsigned e = 0; e < b->nerr; e++)
+		err_add(a, b->err[e].status, b->err[e].count);
+	a->err_other += b->err_other;
+	a->errors += b->errors;
+	hist_merge(&a->lat, &b->lat);
+}
+
 int nb_stats_merge(struct nb_stats *d, const struct nb_stats *s)
 {
-	for (unsigned i = 0; i < NB_OP_MAX; i++) {
-		struct nb_opstat *a = &d->op[i];
-		const struct nb_opstat *b = &s->op[i];
-		a->count += b->count;
-		a->bytes += b->bytes;
-		for (unsigned e = 0; e < b->nerr; e++) {
-			/* replay each kind; errors is recomputed below */
-			unsigned k;
-			for (k = 0; k < a->nerr && a->err[k].status != b->err[e].status; k++)
-				;
-			if (k < a->nerr)
-				a->err[k].count += b->err[e].count;
-			else if (a->nerr < NB_MAX_ERRKINDS)
-				a->err[a->nerr++] = b->err[e];
-			else
-				a->err_other += b->err[e].count;
-		}
-		a->err_other += b->err_other;
-		a->errors += b->errors;
-		hist_merge(&a->lat, &b->lat);
-	}
+	for (unsigned i = 0; i < NB_K_MAX; i++)
+		opstat_merge(&d->op[i], &s->op[i]);
+	for (unsigned i = 0; i < NB_OP_MAX; i++)
+		opstat_merge(&d->rpc[i], &s->rpc[i]);
 	d->rpcs_issued += s->rpcs_issued;
 	d->rpcs_uncounted += s->rpcs_uncounted;
 	d->conn_errors += s->conn_errors;
 	d->reconnects += s->reconnects;
+	d->verify_errors += s->verify_errors;
 	if (s->niv && iv_grow(d, s->niv))
 		return ENOMEM;
 	for (unsigned i = 0; i < s->niv; i++) {

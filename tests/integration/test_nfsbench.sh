@@ -71,7 +71,8 @@ check "random 16 KiB writes: all $(wc -l <"$T_TMP/offsets") blocks byte-identica
 "$LAB" capture start "$T_TMP/cap" >/dev/null
 G timeout 60 "$NB" --url "nfs://$SIP/export" --rw randread --bs 4k --size 8m --ops 2000 --file t-read \
 	--connections 4 --slots 16 --threads 2 --trace "$T_TMP/r.trc" --json >"$T_TMP/r.json"
-"$LAB" capture stop >/dev/null
+"$LAB" capture stop >"$T_TMP/capstop"
+check "the guest capture lost nothing ($(grep guest1 "$T_TMP/capstop"))" grep -q 'guest1: [0-9]* packets captured, 0 dropped' "$T_TMP/capstop"
 count=$(jqv .ops.read.count "$T_TMP/r.json")
 wire=$(tshark -r "$T_TMP/cap/guest1.pcap" -Y 'rpc.msgtyp == 0 && nfs.procedure_v3 == 6' -T fields -e rpc.xid 2>/dev/null |
 	tr ',' '\n' | sort -u)

@@ -166,26 +166,26 @@ static void test_stats_merge(void **state)
 	struct nb_stats x, y;
 	nb_stats_init(&x);
 	nb_stats_init(&y);
-	x.op[NB_OP_READ].count = 3;
-	x.op[NB_OP_READ].bytes = 300;
-	hist_record(&x.op[NB_OP_READ].lat, 1000);
-	nb_opstat_error(&x.op[NB_OP_READ], 5);
-	nb_opstat_error(&x.op[NB_OP_READ], 5);
-	nb_opstat_error(&y.op[NB_OP_READ], 5);
-	nb_opstat_error(&y.op[NB_OP_READ], NB_ST_TRANSPORT | NFSIO_TIMEOUT);
-	y.op[NB_OP_READ].count = 2;
-	hist_record(&y.op[NB_OP_READ].lat, 2000);
+	x.op[NB_K_READ].count = 3;
+	x.op[NB_K_READ].bytes = 300;
+	hist_record(&x.op[NB_K_READ].lat, 1000);
+	nb_opstat_error(&x.op[NB_K_READ], 5);
+	nb_opstat_error(&x.op[NB_K_READ], 5);
+	nb_opstat_error(&y.op[NB_K_READ], 5);
+	nb_opstat_error(&y.op[NB_K_READ], NB_ST_TRANSPORT | NFSIO_TIMEOUT);
+	y.op[NB_K_READ].count = 2;
+	hist_record(&y.op[NB_K_READ].lat, 2000);
 	x.rpcs_issued = 10;
 	y.rpcs_issued = 5;
 	/* x has 2 seconds of series, y 40: the merge grows x */
 	x.niv = 0;
 	assert_int_equal(nb_stats_merge(&x, &y), 0);
-	assert_int_equal(x.op[NB_OP_READ].count, 5);
-	assert_int_equal(x.op[NB_OP_READ].errors, 4);
-	assert_int_equal(x.op[NB_OP_READ].nerr, 2);
-	assert_int_equal(x.op[NB_OP_READ].err[0].status, 5);
-	assert_int_equal(x.op[NB_OP_READ].err[0].count, 3);
-	assert_int_equal(x.op[NB_OP_READ].lat.count, 2);
+	assert_int_equal(x.op[NB_K_READ].count, 5);
+	assert_int_equal(x.op[NB_K_READ].errors, 4);
+	assert_int_equal(x.op[NB_K_READ].nerr, 2);
+	assert_int_equal(x.op[NB_K_READ].err[0].status, 5);
+	assert_int_equal(x.op[NB_K_READ].err[0].count, 3);
+	assert_int_equal(x.op[NB_K_READ].lat.count, 2);
 	assert_int_equal(x.rpcs_issued, 15);
 
 	/* more kinds than the table holds are counted, not lost */
@@ -200,6 +200,124 @@ static void test_stats_merge(void **state)
 	nb_stats_free(&y);
 }
 
+static void test_crc32c(void **state)
+{
+	(void)state;
+	/* the check value of CRC-32C (Castagnoli), RFC 3720 B.4 */
+	assert_int_equal(nb_crc32c(0, "123456789", 9), 0xe3069283u);
+	unsigned char zeros[32] = { 0 };
+	assert_int_equal(nb_crc32c(0, zeros, 32), 0x8a9136aau);
+	/* chained == whole */
+	const char *txt = "The quick brown fox jumps over the lazy dog, 0123456789";
+	size_t n = strlen(txt);
+	assert_int_equal(nb_crc32c(nb_crc32c(0, txt, 10), txt + 10, n - 10), nb_crc32c(0, txt, n));
+}
+
+static void test_verify_blocks(void **state)
+{
+	(void)state;
+	enum { N = 4 * NB_VERIFY_BLOCK };
+	static unsigned char buf[N];
+	char msg[256];
+	nb_verify_fill(buf, N, 7, 8192, 3, 42);
+	assert_int_equal(nb_verify_check(buf, N, 7, "f7", 8192, 42, msg, sizeof(msg)), 0);
+	/* wrong file, wrong offset, wrong seed, a flipped bit, no header */
+	static const struct {
+		uint32_t file;
+		uint64_t off, seed;
+		size_t flip; /* byte to flip, or 0 */
+		const char *want;
+	} cases[] = {
+		{ 8, 8192, 42, 0, "block of file 7 offset 8192" },
+		{ 7, 4096, 42, 0, "block of file 7 offset 8192" },
+		{ 7, 8192, 43, 0, "written with seed 42" },
+		{ 7, 8192, 42, NB_VERIFY_BLOCK + 100, "offset 12288: CRC32C" },
+		{ 7, 8192, 42, 2 * NB_VERIFY_BLOCK, "offset 16384: no block header" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nb_verify_fill(buf, N, 7, 8192, 3, 42);
+		if (cases[i].flip)
+			buf[cases[i].flip] ^= 0x20;
+		int rc = nb_verify_check(buf, N, cases[i].file, "f", cases[i].off, cases[i].seed, msg, sizeof(msg));
+		assert_int_equal((uint32_t)rc, NB_ST_VERIFY);
+		if (!strstr(msg, cases[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, msg, cases[i].want);
+	}
+}
+
+static int load_profile(const char *text, struct nb_profile *p, char *err, size_t len)
+{
+	char path[] = "/tmp/test_profile.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	int rc = nb_profile_load(p, path, err, len);
+	if (!rc)
+		rc = nb_profile_check(p, err, len);
+	unlink(path);
+	return rc;
+}
+
+static void test_profiles(void **state)
+{
+	(void)state;
+	static struct nb_profile p;
+	char err[512];
+	assert_int_equal(load_profile("// comment\n{ \"time\": \"30s\", \"ramp\": \"2s\", \"stonewall\": true,\n"
+				      " \"fileset\": { \"directory\": \"/a/b/\", \"dirs\": 4, \"files\": 100,\n"
+				      "   \"size_weight\": [[\"4k\", 3], [65536, 1]], \"fill\": 50 },\n"
+				      " \"threadgroups\": [ { \"name\": \"r\", \"threads\": 2, \"connections\": 4,\n"
+				      "   \"ops\": { \"read\": 3, \"fsync\": 1 }, \"read_size\": \"64k\",\n"
+				      "   \"rate_iops\": \"2.5k\", \"arrivals\": \"fixed\", \"op_delay\": \"1ms\" } ],\n"
+				      " \"interfaces\": { \"eth1\": { \"mtu\": 9000 } },\n"
+				      " \"nfsbench\": { \"slots\": 32, \"rsize\": \"1m\" } }",
+				      &p, err, sizeof(err)),
+			 0);
+	assert_true(p.time_ns == 30000000000ull && p.ramp_ns == 2000000000ull && p.stonewall);
+	assert_string_equal(p.fs.dir, "a/b");
+	assert_int_equal(p.fs.nsizes, 2);
+	assert_true(p.fs.sizes[0].size == 4096 && p.fs.sizes[1].size == 65536 && p.fs.sizes[0].weight == 3);
+	assert_int_equal(p.fs.fill_pct, 50);
+	assert_int_equal(p.ngroups, 1);
+	const struct nb_group *g = &p.groups[0];
+	assert_string_equal(g->name, "r");
+	assert_int_equal(g->weight[NB_K_READ], 3);
+	assert_int_equal(g->weight[NB_K_COMMIT], 1); /* fsync is commit */
+	assert_true(g->rate_iops == 2500 && !g->poisson && g->op_delay_ns == 1000000);
+	assert_int_equal(g->slots, 32); /* from the nfsbench client section */
+	assert_true(g->read_bs == 1048576 && g->read_size == 65536);
+
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"ops\": { \"read\": 1 } } ], \"tiem\": \"1s\" }",
+		  "did you mean 'time'" },
+		{ "{ \"fileset\": { \"files\": 0 }, \"threadgroups\": [], \"time\": \"1s\" }", "fileset.files" },
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"ops\": {} } ], \"time\": \"1s\" }", "every operation weight is 0" },
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"ops\": { \"read\": -1 } } ], \"time\": \"1s\" }",
+		  "threadgroups[0].ops.read" },
+		{ "{ \"fileset\": { \"files\": 1 }, \"threadgroups\": [ { \"threads\": 2, \"connections\": 2, \"ops\": { \"read\": 1 } } ], \"time\": \"1s\" }",
+		  "at least the number of threads" },
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"threads\": 3, \"ops\": { \"read\": 1 } } ], \"time\": \"1s\" }",
+		  "need at least as many connections" },
+		{ "{ \"fileset\": { \"directory\": \"../x\" }, \"threadgroups\": [ { \"ops\": { \"read\": 1 } } ], \"time\": \"1s\" }",
+		  "without '..'" },
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"ops\": { \"read\": 1 }, \"rate_iops\": 5, \"rate_bytes\": 5 } ], \"time\": \"1s\" }",
+		  "not both" },
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"ops\": { \"read\": 1 }, \"arrivals\": \"burst\" } ], \"time\": \"1s\" }",
+		  "not poisson or fixed" },
+		{ "{ \"fileset\": {}, \"threadgroups\": [ { \"ops\": { \"read\": 1 } } ], \"ramp\": \"1s\" }", "ops_limit" },
+		{ "[1, 2]", "a profile is a JSON object" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		assert_int_not_equal(load_profile(bad[i].text, &p, err, sizeof(err)), 0);
+		if (!strstr(err, bad[i].want))
+			fail_msg("bad profile %zu: '%s' lacks '%s'", i, err, bad[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +326,9 @@ int main(void)
 		cmocka_unit_test(test_trace_file),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_stats_merge),
+		cmocka_unit_test(test_crc32c),
+		cmocka_unit_test(test_verify_blocks),
+		cmocka_unit_test(test_profiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
