@@ -1,0 +1,698 @@
+/* test_nfscap.c - nfscap on the synthetic captures of tests/pcaps (written
+ * by `nfscap synth`, see capture/synth.c): counts, per-RPC times, TCP
+ * health, framings, broken files, a snap-length sweep; plus table-driven
+ * checks of the packet and RPC decoders on hand-made bytes. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <pcap/pcap.h>
+
+#include "../../capture/ana.h"
+#include "out.h"
+
+static char dir[512];
+
+static const char *pcaps(void)
+{
+	static const char *const tries[] = {"tests/pcaps", "../tests/pcaps", "../../tests/pcaps", "../../../tests/pcaps"};
+	if (dir[0])
+		return dir;
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		char p[600];
+		snprintf(p, sizeof(p), "%s/v3_basic.pcap", tries[i]);
+		if (access(p, R_OK) == 0) {
+			snprintf(dir, sizeof(dir), "%s", tries[i]);
+			return dir;
+		}
+	}
+	fail_msg("tests/pcaps not found (run from the repository root)");
+	return NULL;
+}
+
+struct run {
+	struct cap_ana *a;
+	struct cap_summary s;
+	int rc;
+	char err[512];
+	char *csv;
+	size_t csvlen;
+};
+
+static void analyze(struct run *r, const char *name, const struct cap_opts *o0)
+{
+	struct cap_opts o = {0};
+	char path[700];
+	FILE *f;
+
+	if (o0)
+		o = *o0;
+	memset(r, 0, sizeof(*r));
+	f = open_memstream(&r->csv, &r->csvlen);
+	assert_non_null(f);
+	o.per_rpc = f;
+	assert_int_equal(cap_ana_new(&r->a, &o), 0);
+	snprintf(path, sizeof(path), "%s/%s", pcaps(), name);
+	const char *files[1] = {path};
+	struct cap_input_opts io = {false, NULL};
+	r->rc = cap_read_files(r->a, files, 1, &io, r->err, sizeof(r->err));
+	cap_ana_finish(r->a);
+	cap_ana_summary(r->a, &r->s);
+	fclose(f);
+}
+
+static void done(struct run *r)
+{
+	cap_ana_free(r->a);
+	free(r->csv);
+}
+
+static uint64_t opcount(const struct run *r, unsigned op)
+{
+	return cap_ana_op(r->a, op)->count;
+}
+
+/* "READ=40 WRITE=1 v4:COMPOUND=5" against the op table */
+static void check_ops(const struct run *r, const char *want, const char *file)
+{
+	uint64_t seen = 0, total = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", want);
+	for (char *save, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(t, '=');
+		assert_non_null(eq);
+		*eq = 0;
+		bool v4 = !strncmp(t, "v4:", 3);
+		const char *name = v4 ? t + 3 : t;
+		unsigned lo = v4 ? CAP_OP_V4_NULL : 0, hi = v4 ? CAP_OP_NONE : CAP_OP_V3_N, op;
+		for (op = lo; op < hi; op++)
+			if (!strcmp(cap_op_name(op), name))
+				break;
+		if (op == hi)
+			fail_msg("%s: no op %s", file, t);
+		uint64_t n = strtoull(eq + 1, NULL, 10);
+		if (opcount(r, op) != n)
+			fail_msg("%s: %s count %llu, want %llu", file, t, (unsigned long long)opcount(r, op),
+				 (unsigned long long)n);
+		if (op != CAP_OP_V4_COMPOUND)
+			seen += n;
+	}
+	for (unsigned op = 0; op < CAP_OP_NONE; op++)
+		if (op != CAP_OP_V4_COMPOUND)
+			total += opcount(r, op);
+	if (total != seen)
+		fail_msg("%s: %llu RPCs counted in ops, want %llu", file, (unsigned long long)total,
+			 (unsigned long long)seen);
+}
+
+/* ---- the capture table (expected answers by construction, see synth.c) ---- */
+
+#define BASIC "NULL=1 GETATTR=1 LOOKUP=1 READ=1 WRITE=1 COMMIT=1"
+
+static const struct pcase {
+	const char *file;
+	uint16_t port;        /* --port, 0 none */
+	const char *ops;
+	uint64_t matched, orphans, retrans, ooo, gaps, hidden, min_resyncs;
+	int rc;               /* 0 or an error is expected */
+	const char *errpart;  /* in the error line */
+} cases[] = {
+	{"v3_basic.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"vlan.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"qinq.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"sll.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"sll2.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"raw.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"null.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"ipv6.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"sll2_ipv6.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"v3_snap96.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"split_record.pcap", 0, "READ=1 WRITE=1", 2, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"many_records.pcap", 0, "READ=40", 40, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"retrans.pcap", 0, "WRITE=4", 4, 0, 4, 0, 0, 0, 0, 0, NULL},
+	{"reorder.pcap", 0, "WRITE=4", 4, 0, 0, 2, 0, 0, 0, 0, NULL},
+	{"gap.pcap", 0, "READ=5", 5, 1, 0, 0, 2, 0, 1, 0, NULL},
+	{"midstream.pcap", 0, "GETATTR=3", 3, 0, 0, 0, 0, 0, 1, 0, NULL},
+	{"port.pcap", 0, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"port.pcap", 20490, BASIC, 6, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"port.pcap", 2049, "", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"packed_snap200.pcap", 0, "GETATTR=2", 2, 10, 0, 0, 0, 1, 0, 0, NULL},
+	{"v4.pcap", 0, "v4:COMPOUND=5 v4:EXCHANGE_ID=1 v4:READ=1 v4:WRITE=1 v4:LOOKUP=1 v4:SEQUENCE=1",
+	 5, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"udp.pcap", 0, "GETATTR=1 READ=1", 2, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"nopackets.pcap", 0, "", 0, 0, 0, 0, 0, 0, 0, 0, NULL},
+	{"truncated.pcap", 0, "NULL=1 GETATTR=1 LOOKUP=1 READ=1", 4, 0, 0, 0, 0, 0, 0, EIO,
+	 "truncated.pcap: packet 16: file ends in the middle of a packet"},
+	{"garbage.bin", 0, "", 0, 0, 0, 0, 0, 0, 0, EINVAL, "garbage.bin: not a pcap or pcapng capture"},
+	{"notpcap.txt", 0, "", 0, 0, 0, 0, 0, 0, 0, EINVAL, "notpcap.txt: not a pcap or pcapng capture"},
+	{"empty.pcap", 0, "", 0, 0, 0, 0, 0, 0, 0, EINVAL, "empty.pcap: empty file (0 bytes)"},
+	{"missing.pcap", 0, "", 0, 0, 0, 0, 0, 0, 0, ENOENT, "missing.pcap: No such file"},
+};
+
+static void test_captures(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct pcase *c = &cases[i];
+		struct cap_opts o = {0};
+		struct run r;
+		if (c->port) {
+			o.ports[0] = c->port;
+			o.nports = 1;
+		}
+		analyze(&r, c->file, &o);
+		if (r.rc != c->rc)
+			fail_msg("%s: rc %d (%s), want %d", c->file, r.rc, r.err, c->rc);
+		if (c->errpart && !strstr(r.err, c->errpart))
+			fail_msg("%s: error '%s' lacks '%s'", c->file, r.err, c->errpart);
+		if (c->rc)
+			assert_null(strchr(r.err, '\n')); /* one line */
+		check_ops(&r, c->ops, c->file);
+		const struct cap_summary *s = &r.s;
+		if (s->matched != c->matched || s->orphans != c->orphans || s->tcp.retrans != c->retrans ||
+		    s->tcp.ooo != c->ooo || s->tcp.gaps != c->gaps || s->tcp.hidden != c->hidden ||
+		    s->tcp.resyncs < c->min_resyncs)
+			fail_msg("%s port %u: matched %llu orphans %llu retrans %llu ooo %llu gaps %llu hidden %llu "
+				 "resyncs %llu", c->file, c->port, (unsigned long long)s->matched,
+				 (unsigned long long)s->orphans, (unsigned long long)s->tcp.retrans,
+				 (unsigned long long)s->tcp.ooo, (unsigned long long)s->tcp.gaps,
+				 (unsigned long long)s->tcp.hidden, (unsigned long long)s->tcp.resyncs);
+		done(&r);
+	}
+}
+
+/* ---- per-RPC times from the CSV -------------------------------------------------- */
+
+struct row {
+	char op[32], status[40];
+	uint64_t xid, cf, cl, rf, rl, call_bytes, reply_bytes, data;
+	int64_t exch, srt;
+};
+
+static unsigned rows(const char *csv, struct row *v, unsigned max)
+{
+	unsigned n = 0;
+	const char *p = strchr(csv, '\n'); /* skip the header */
+	while (p && p[1] && n < max) {
+		p++;
+		struct row *r = &v[n];
+		char cl[80], sv[80], proto[8], vers[4], off[24], cnt[24];
+		/* client,server,proto,xid,vers,op,status,call_bytes,reply_bytes,offset,count,data,cf,cl,rf,rl,exch,srt */
+		char line[512];
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = 0;
+		char *f[18];
+		unsigned k = 0;
+		for (char *q = line; k < 18; k++) {
+			f[k] = q;
+			q = strchr(q, ',');
+			if (!q) {
+				k++;
+				break;
+			}
+			*q++ = 0;
+		}
+		assert_int_equal(k, 18);
+		(void)cl, (void)sv, (void)proto, (void)vers, (void)off, (void)cnt;
+		snprintf(r->op, sizeof(r->op), "%s", f[5]);
+		snprintf(r->status, sizeof(r->status), "%s", f[6]);
+		r->xid = strtoull(f[3], NULL, 16);
+		r->call_bytes = strtoull(f[7], NULL, 10);
+		r->reply_bytes = strtoull(f[8], NULL, 10);
+		r->data = strtoull(f[11], NULL, 10);
+		r->cf = strtoull(f[12], NULL, 10);
+		r->cl = strtoull(f[13], NULL, 10);
+		r->rf = strtoull(f[14], NULL, 10);
+		r->rl = strtoull(f[15], NULL, 10);
+		r->exch = strtoll(f[16], NULL, 10);
+		r->srt = strtoll(f[17], NULL, 10);
+		n++;
+		p = e;
+	}
+	return n;
+}
+
+#define T0 1764000000000000000ull
+#define US 1000ull
+
+/* Every framing gives the very same per-RPC lines, times included. */
+static void test_basic_times(void **state)
+{
+	static const char *const files[] = {"v3_basic.pcap", "vlan.pcap", "qinq.pcap", "sll.pcap", "sll2.pcap",
+					    "raw.pcap", "null.pcap"};
+	struct run ref;
+	struct row v[8];
+	(void)state;
+	analyze(&ref, "v3_basic.pcap", NULL);
+	assert_int_equal(rows(ref.csv, v, 8), 6);
+	/* first call 40 us after the SYN; each RPC 100 us (+40 us for the WRITE) apart */
+	assert_int_equal(v[0].cf, T0 + 40 * US);
+	assert_string_equal(v[0].op, "NULL");
+	assert_string_equal(v[2].op, "LOOKUP");
+	assert_string_equal(v[2].status, "NFS3ERR_NOENT");
+	assert_string_equal(v[3].op, "READ");
+	assert_int_equal(v[3].data, 4096);
+	assert_string_equal(v[4].op, "WRITE");
+	assert_int_equal(v[4].data, 4096);
+	for (unsigned i = 0; i < 6; i++) {
+		int64_t want = i == 4 ? 80000 : 40000;
+		assert_int_equal(v[i].exch, want);
+		assert_int_equal(v[i].srt, want);
+		assert_int_equal(v[i].cf, v[i].cl);
+		assert_int_equal(v[i].rf, v[i].rl);
+	}
+	assert_int_equal(opcount(&ref, 2), 0);
+	assert_int_equal(cap_ana_op(ref.a, 3)->errors, 1);
+	for (unsigned i = 1; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct run r;
+		analyze(&r, files[i], NULL);
+		/* IPv4 framings print the same addresses: the lines must be identical */
+		if (strcmp(r.csv, ref.csv))
+			fail_msg("%s: per-RPC lines differ from v3_basic.pcap:\n%s\n---\n%s", files[i], r.csv, ref.csv);
+		done(&r);
+	}
+	done(&ref);
+}
+
+static void test_split_many_udp_times(void **state)
+{
+	struct run r;
+	struct row v[48];
+	(void)state;
+
+	analyze(&r, "split_record.pcap", NULL);
+	assert_int_equal(rows(r.csv, v, 48), 2);
+	/* WRITE: call in 1000-byte segments 2 us apart; reply 100 us after the last */
+	uint64_t nseg = (v[0].call_bytes + 999) / 1000;
+	assert_string_equal(v[0].op, "WRITE");
+	assert_int_equal(v[0].data, 98304);
+	assert_int_equal(v[0].cl - v[0].cf, (nseg - 1) * 2 * US);
+	assert_int_equal(v[0].srt, 102 * US);
+	/* READ: reply in 1448-byte segments 1 us apart, 30 us after the call */
+	uint64_t rseg = (v[1].reply_bytes + 1447) / 1448;
+	assert_int_equal(v[1].rl - v[1].rf, (rseg - 1) * US);
+	assert_int_equal(v[1].exch, (int64_t)(30 + rseg - 1) * 1000);
+	assert_int_equal(v[1].data, 98304);
+	done(&r);
+
+	analyze(&r, "many_records.pcap", NULL);
+	assert_int_equal(rows(r.csv, v, 48), 40);
+	unsigned by[4] = {0};
+	for (unsigned i = 0; i < 40; i++) {
+		int64_t g = (v[i].exch - 200000) / 30000;
+		assert_true(g >= 0 && g < 4 && v[i].exch == 200000 + g * 30000);
+		by[g]++;
+	}
+	assert_int_equal(by[0], 10);
+	assert_int_equal(by[3], 10);
+	done(&r);
+
+	analyze(&r, "udp.pcap", NULL);
+	assert_int_equal(rows(r.csv, v, 48), 2);
+	assert_string_equal(v[1].op, "READ");
+	/* 6 IP fragments 4 us apart: the reply ends with the last one */
+	assert_int_equal(v[1].rl - v[1].rf, 5 * 4 * US);
+	assert_int_equal(v[1].data, 8192);
+	done(&r);
+}
+
+/* Retransmissions and reordering do not change any time or count; the gap
+ * loses exactly one RPC and times the one whose middle was lost exactly. */
+static void test_retrans_reorder_gap_times(void **state)
+{
+	struct run a, b;
+	struct row va[8], vb[8];
+	(void)state;
+	analyze(&a, "retrans.pcap", NULL);
+	analyze(&b, "reorder.pcap", NULL);
+	assert_int_equal(rows(a.csv, va, 8), 4);
+	assert_int_equal(rows(b.csv, vb, 8), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(va[i].call_bytes, vb[i].call_bytes);
+		assert_true(va[i].exch > 0 && vb[i].exch > 0);
+		assert_true(va[i].cl >= va[i].cf);
+	}
+	done(&a);
+	done(&b);
+
+	analyze(&a, "gap.pcap", NULL);
+	assert_int_equal(rows(a.csv, va, 8), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_not_equal(va[i].xid, 0x502); /* its call was never captured */
+		/* replies: 6 segments 2 us apart, 50 us after the call */
+		assert_int_equal(va[i].exch, (50 + 5 * 2) * 1000);
+	}
+	done(&a);
+}
+
+/* Headers only: cutting every packet of the basic capture at any length
+ * from 96 bytes up gives the same per-RPC lines as the full capture; below
+ * that the procedure is lost but the times stay exact. */
+static void test_snaplen_sweep(void **state)
+{
+	char path[700], ebuf[PCAP_ERRBUF_SIZE];
+	struct run ref;
+	(void)state;
+	analyze(&ref, "v3_basic.pcap", NULL);
+	snprintf(path, sizeof(path), "%s/split_record.pcap", pcaps());
+	static const uint32_t snaps[] = {72, 80, 96, 128, 200, 300, 1500, 262144};
+	/* in the first files every record starts a segment; in the others
+	 * records are packed behind each other inside segments */
+	const char *const files[] = {"v3_basic.pcap", "v4.pcap", "udp.pcap", "gap.pcap", "split_record.pcap",
+				     "many_records.pcap", "reorder.pcap"};
+	const unsigned aligned = 3; /* gap.pcap: finding the next header needs 24 bytes */
+	for (unsigned fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+		char *full = NULL;
+		for (unsigned si = sizeof(snaps) / sizeof(snaps[0]); si-- > 0;) {
+			struct cap_opts o = {0};
+			struct cap_ana *a;
+			char *csv = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&csv, &len);
+			o.per_rpc = f;
+			assert_int_equal(cap_ana_new(&a, &o), 0);
+			snprintf(path, sizeof(path), "%s/%s", pcaps(), files[fi]);
+			pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+			assert_non_null(p);
+			struct pcap_pkthdr *h;
+			const u_char *d;
+			while (pcap_next_ex(p, &h, &d) == 1)
+				cap_ana_packet(a, pcap_datalink(p), (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec,
+					       d, h->caplen < snaps[si] ? h->caplen : snaps[si], h->len);
+			pcap_close(p);
+			cap_ana_finish(a);
+			cap_ana_free(a);
+			fclose(f);
+			if (!full) {
+				full = csv;
+				continue;
+			}
+			if (fi >= aligned && snaps[si] < 262144) {
+				/* packed records: what is found is exact, the rest is counted */
+				struct row x[48], y[48];
+				unsigned nx = rows(csv, x, 48), ny = rows(full, y, 48);
+				assert_true(nx <= ny);
+				for (unsigned i = 0; i < nx; i++) {
+					unsigned j;
+					for (j = 0; j < ny && y[j].xid != x[i].xid; j++)
+						;
+					if (j == ny)
+						fail_msg("%s at %u: xid %llx not in the full capture", files[fi], snaps[si],
+							 (unsigned long long)x[i].xid);
+					assert_int_equal(x[i].cf, y[j].cf);
+					assert_int_equal(x[i].rf, y[j].rf);
+					assert_int_equal(x[i].rl, y[j].rl);
+					assert_int_equal(x[i].exch, y[j].exch);
+					if (x[i].cl) /* empty when the call's end was not seen */
+						assert_int_equal(x[i].cl, y[j].cl);
+				}
+			} else if (snaps[si] >= 200 && strcmp(files[fi], "v4.pcap")) {
+				/* 200 bytes hold these records' arguments and results too */
+				if (strcmp(csv, full))
+					fail_msg("%s at snaplen %u:\n%s\n--- full ---\n%s", files[fi], snaps[si], csv, full);
+			} else {
+				/* times and XIDs stay exact; from 96 bytes the procedure and
+				 * status too (offsets and counts may lie beyond the cut) */
+				struct row x[48], y[48];
+				unsigned nx = rows(csv, x, 48), ny = rows(full, y, 48);
+				assert_int_equal(nx, ny);
+				for (unsigned i = 0; i < nx; i++) {
+					assert_int_equal(x[i].xid, y[i].xid);
+					assert_int_equal(x[i].cf, y[i].cf);
+					assert_int_equal(x[i].cl, y[i].cl);
+					assert_int_equal(x[i].rf, y[i].rf);
+					assert_int_equal(x[i].rl, y[i].rl);
+					assert_int_equal(x[i].call_bytes, y[i].call_bytes);
+					assert_int_equal(x[i].reply_bytes, y[i].reply_bytes);
+					if (snaps[si] >= (strcmp(files[fi], "v4.pcap") ? 96u : 200u)) {
+						/* NFSv4: the principal op comes from the reply's op list */
+						assert_string_equal(x[i].op, y[i].op);
+						assert_string_equal(x[i].status, y[i].status);
+					}
+				}
+			}
+			free(csv);
+		}
+		free(full);
+	}
+	done(&ref);
+}
+
+/* ---- the JSON report: keys exactly as the issue names them ------------------------- */
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+	if (!json_object_object_get_ex(o, k, &v))
+		fail_msg("no member '%s'", k);
+	return v;
+}
+
+static void test_json_report(void **state)
+{
+	struct run r;
+	char *buf = NULL;
+	size_t len = 0;
+	struct out *o;
+	(void)state;
+	analyze(&r, "v4.pcap", NULL);
+	FILE *f = open_memstream(&buf, &len);
+	assert_int_equal(out_new(&o, OUT_JSON, f, "nfscap/1"), 0);
+	const char *files[] = {"v4.pcap"};
+	assert_int_equal(cap_report(r.a, o, files, 1), 0);
+	assert_int_equal(out_finish(o), 0);
+	fclose(f);
+	struct json_object *doc = json_tokener_parse(buf);
+	assert_non_null(doc);
+	assert_string_equal(json_object_get_string(get(doc, "schema")), "nfscap/1");
+	struct json_object *v4 = get(get(doc, "nfs"), "v4");
+	static const char *const ops[] = {"COMPOUND", "READ", "WRITE", "LOOKUP", "EXCHANGE_ID", "SEQUENCE"};
+	static const char *const stats[] = {"min", "mean", "p50", "p90", "p99", "p99.9", "max"};
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		struct json_object *op = get(v4, ops[i]);
+		assert_int_equal(json_object_get_int64(get(op, "count")), 1 + 4 * (i == 0));
+		get(op, "errors");
+		get(op, "bytes");
+		for (unsigned k = 0; k < 7; k++) {
+			get(get(op, "exchange_ns"), stats[k]);
+			get(get(op, "srt_ns"), stats[k]);
+		}
+	}
+	assert_int_equal(json_object_get_int64(get(get(v4, "LOOKUP"), "errors")), 1);
+	assert_int_equal(json_object_get_int64(get(get(get(v4, "LOOKUP"), "status"), "NFS4ERR_NOENT")), 1);
+	assert_int_equal(json_object_get_int64(get(get(v4, "READ"), "bytes")), 8192);
+	assert_int_equal(json_object_get_int64(get(get(v4, "PUTFH"), "ops")), 3);
+	assert_int_equal(json_object_get_int64(get(get(get(v4, "READ"), "exchange_ns"), "p50")), 70000);
+	json_object_put(doc);
+	free(buf);
+
+	/* the HTML report: self-contained, with its plots inline */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(cap_html(r.a, f, files, 1), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "<svg"));
+	assert_non_null(strstr(buf, "Latency CDF"));
+	assert_non_null(strstr(buf, "RPCs in flight"));
+	assert_null(strstr(buf, "<script"));
+	assert_null(strstr(buf, "src="));
+	assert_null(strstr(buf, "href="));
+	unsigned open_svg = 0, close_svg = 0;
+	for (const char *p = buf; (p = strstr(p, "<svg")); p++)
+		open_svg++;
+	for (const char *p = buf; (p = strstr(p, "</svg>")); p++)
+		close_svg++;
+	assert_int_equal(open_svg, close_svg);
+	free(buf);
+	done(&r);
+}
+
+/* ---- decoders on hand-made bytes ---------------------------------------------------- */
+
+static void test_decode_table(void **state)
+{
+	/* Ethernet + IPv4 + TCP with variations */
+	static const uint8_t good[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+		0x45, 0, 0, 44, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		0x03, 0x20, 0x08, 0x01, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 1, 0, 0, 0, 0, 0,
+		1, 2, 3, 4,
+	};
+	struct {
+		size_t caplen;   /* cut */
+		int patch_at, patch_val;
+		int res, layer;
+	} t[] = {
+		{sizeof(good), -1, 0, CAP_OK, 0},
+		{10, -1, 0, CAP_TRUNC, CAP_L_LINK},
+		{20, -1, 0, CAP_TRUNC, CAP_L_NET},
+		{40, -1, 0, CAP_TRUNC, CAP_L_TRANS},
+		{sizeof(good), 14, 0x44, CAP_INVALID, CAP_L_NET},  /* IHL 16 bytes */
+		{sizeof(good), 14, 0x65, CAP_INVALID, CAP_L_NET},  /* version 6 in an IPv4 frame */
+		{sizeof(good), 46, 0x30, CAP_INVALID, CAP_L_TRANS},/* data offset 12 bytes */
+		{sizeof(good), 46, 0xf0, CAP_INVALID, CAP_L_TRANS},/* data offset past the packet */
+	};
+	(void)state;
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint8_t b[sizeof(good)];
+		struct cap_pkt p;
+		int layer = -1;
+		memcpy(b, good, sizeof(good));
+		if (t[i].patch_at >= 0)
+			b[t[i].patch_at] = (uint8_t)t[i].patch_val;
+		int r = cap_decode(CAP_DLT_EN10MB, b, (uint32_t)t[i].caplen, sizeof(good), &p, &layer);
+		if (r != t[i].res || (r && layer != t[i].layer))
+			fail_msg("case %u: res %d layer %d, want %d %d", i, r, layer, t[i].res, t[i].layer);
+		if (r == CAP_OK) {
+			assert_int_equal(p.proto, 6);
+			assert_int_equal(p.pl_len, 4);
+			assert_int_equal(p.sport, 800);
+			assert_int_equal(p.dport, 2049);
+		}
+	}
+	/* a headers-only cut keeps the wire payload length */
+	struct cap_pkt p;
+	int layer;
+	assert_int_equal(cap_decode(CAP_DLT_EN10MB, good, 54, 1514, &p, &layer), CAP_OK);
+	assert_int_equal(p.pl_cap, 0);
+	assert_int_equal(p.pl_len, 4);
+	/* unknown link type */
+	assert_int_equal(cap_decode(147, good, sizeof(good), sizeof(good), &p, &layer), CAP_INVALID);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+static void test_rpc_table(void **state)
+{
+	/* a NFSv3 READ call, AUTH_NONE: xid, 0, 2, prog, vers, proc, cred, verf, fh, off, count */
+	uint8_t m[80];
+	uint32_t w[] = {0x1234, 0, 2, 100003, 3, 6, 0, 0, 0, 0, 8, 0x11111111, 0x22222222, 0, 4096, 8192};
+	size_t n = sizeof(w) / 4 * 4;
+	(void)state;
+	for (unsigned i = 0; i < sizeof(w) / 4; i++)
+		put32(m + 4 * i, w[i]);
+	struct cap_msg c;
+	assert_int_equal(cap_rpc_parse(m, n, false, &c), CAP_OK);
+	assert_int_equal(c.xid, 0x1234);
+	assert_int_equal(cap_nfs_call(m, n, false, &c), CAP_OK);
+	assert_int_equal(c.op, 6);
+	assert_int_equal(c.offset, 4096);
+	assert_int_equal(c.count, 8192);
+	/* cut inside the header: TRUNCATED when the record goes on, INVALID when not */
+	for (size_t cut = 0; cut < 40; cut += 4) {
+		assert_int_equal(cap_rpc_parse(m, cut, true, &c), CAP_TRUNC);
+		assert_int_equal(cap_rpc_parse(m, cut, false, &c), CAP_INVALID);
+	}
+	/* cut after the procedure: the op is still known */
+	cap_rpc_parse(m, 24, true, &c);
+	assert_int_equal(cap_nfs_call(m, 24, true, &c), CAP_TRUNC);
+	assert_int_equal(c.op, 6);
+	/* RPC version 3, an oversize credential, an unknown message type */
+	struct { int at; uint32_t v; } bad[] = {{2, 3}, {7, 401}, {1, 7}, {5, 99}};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t x[80];
+		memcpy(x, m, sizeof(m));
+		put32(x + 4 * bad[i].at, bad[i].v);
+		int r = cap_rpc_parse(x, n, false, &c);
+		if (r == CAP_OK)
+			r = cap_nfs_call(x, n, false, &c);
+		if (r != CAP_INVALID)
+			fail_msg("bad case %u: %d", i, r);
+	}
+	/* a reply to it: accepted, NFS3_OK, post_op_attr absent, count */
+	uint8_t rp[64];
+	uint32_t rw[] = {0x1234, 1, 0, 0, 0, 0, 0, 0, 512, 1};
+	for (unsigned i = 0; i < sizeof(rw) / 4; i++)
+		put32(rp + 4 * i, rw[i]);
+	struct cap_msg r;
+	assert_int_equal(cap_rpc_parse(rp, sizeof(rw), true, &r), CAP_OK);
+	cap_rpc_parse(m, n, false, &c);
+	cap_nfs_call(m, n, false, &c);
+	assert_int_equal(cap_nfs_reply(rp, sizeof(rw), true, &c, &r), CAP_OK);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.rcount, 512);
+	/* recognising headers */
+	uint8_t rec[84];
+	put32(rec, 0x80000000u | (uint32_t)n);
+	memcpy(rec + 4, m, n);
+	assert_int_equal(cap_rpc_plausible(rec, n + 4, false), 1);
+	put32(rec + 16, 123456); /* an unknown program */
+	assert_int_equal(cap_rpc_plausible(rec, n + 4, false), 0);
+	assert_int_equal(cap_rpc_plausible(rec, n + 4, true), 1);
+	uint8_t rrec[44];
+	put32(rrec, 0x80000000u | 28);
+	memcpy(rrec + 4, rp, 28);
+	assert_int_equal(cap_rpc_plausible(rrec, 32, false), 2);
+	memset(rrec, 0, sizeof(rrec));
+	assert_int_equal(cap_rpc_plausible(rrec, sizeof(rrec), true), 0);
+}
+
+/* The XID table is bounded: calls that never get a reply are evicted and
+ * counted; memory does not grow with them. */
+static void test_xid_bound(void **state)
+{
+	struct cap_opts o = {0};
+	struct cap_ana *a;
+	uint8_t f[14 + 20 + 20 + 4 + 80];
+	(void)state;
+	o.max_xids = 64;
+	assert_int_equal(cap_ana_new(&a, &o), 0);
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08;
+	uint8_t ip[20] = {0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+	uint32_t w[] = {0, 0, 2, 100003, 3, 1, 0, 0, 0, 0, 8, 1, 2};
+	size_t msg = sizeof(w);
+	size_t tot = 20 + 20 + 4 + msg;
+	ip[2] = (uint8_t)(tot >> 8), ip[3] = (uint8_t)tot;
+	memcpy(f + 14, ip, 20);
+	uint8_t *t = f + 34;
+	t[0] = 0x03, t[1] = 0x20, t[2] = 0x08, t[3] = 0x01, t[12] = 0x50, t[13] = 0x18;
+	uint32_t seq = 1;
+	for (unsigned i = 0; i < 10000; i++) {
+		put32(t + 4, seq);
+		put32(t + 20, 0x80000000u | (uint32_t)msg);
+		w[0] = i + 1;
+		for (unsigned k = 0; k < sizeof(w) / 4; k++)
+			put32(t + 24 + 4 * k, w[k]);
+		cap_ana_packet(a, CAP_DLT_EN10MB, 1000000000ull + i * 1000ull, f, (uint32_t)(34 + tot), (uint32_t)(34 + tot));
+		seq += (uint32_t)(4 + msg);
+	}
+	cap_ana_finish(a);
+	struct cap_summary s;
+	cap_ana_summary(a, &s);
+	assert_int_equal(s.calls, 10000);
+	assert_int_equal(s.evicted + s.unanswered, 10000);
+	assert_true(s.unanswered <= 64);
+	cap_ana_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_captures),
+		cmocka_unit_test(test_basic_times),
+		cmocka_unit_test(test_split_many_udp_times),
+		cmocka_unit_test(test_retrans_reorder_gap_times),
+		cmocka_unit_test(test_snaplen_sweep),
+		cmocka_unit_test(test_json_report),
+		cmocka_unit_test(test_decode_table),
+		cmocka_unit_test(test_rpc_table),
+		cmocka_unit_test(test_xid_bound),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
