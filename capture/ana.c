@@ -583,6 +583,8 @@ static void complete(struct cap_ana *a, struct cap_conn *c, struct cap_xent *e, 
 		hist_record(k->srt, srt);
 	series_rpc(a, reply_last, exch, r.data);
 	infl_change(a, c, -1, reply_last);
+	if (a->o.on_rpc)
+		a->o.on_rpc(a->o.on_rpc_arg, &r);
 	if (a->o.per_rpc) {
 		if (!a->csv_header_done) {
 			cap_csv_header(a->o.per_rpc);

@@ -207,12 +207,16 @@ unsigned cap_v4_principal(const uint8_t *ops, unsigned n);
 
 /* ---- ana.c: the analyzer ---------------------------------------------------- */
 #define CAP_MAX_PORTS 16
+struct cap_rpc;
 struct cap_opts {
 	uint16_t ports[CAP_MAX_PORTS];  /* --port: only these are RPC */
 	unsigned nports;
 	FILE *per_rpc;                  /* CSV sink or NULL */
 	uint32_t max_conns;             /* 0: default */
 	uint32_t max_xids;              /* per connection, 0: default */
+	/* called for every completed RPC (nfscap attribute collects them) */
+	void (*on_rpc)(void *arg, const struct cap_rpc *r);
+	void *on_rpc_arg;
 };
 
 /* Per-status counts of an op, fixed size. */

@@ -1,5 +1,6 @@
 /* main.c - nfscap's command line: `report` over capture files, `live` on an
- * interface, and `synth` to write the synthetic test captures. Only this
+ * interface, `attribute` across the captures of several vantage points
+ * (attr.c), and `synth` to write the synthetic test captures. Only this
  * file exits; everything it calls returns errors. */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 
 #include <pcap/pcap.h>
 
+#include "attr.h"
 #include "cap.h"
 #include "cfg.h"
 #include "err.h"
@@ -25,6 +27,10 @@ static void usage(FILE *f)
 		"                     [--port N]... [--filter BPF] [--no-progress]\n"
 		"       nfscap live -i IFACE [--filter BPF] [--duration 30s] [--snaplen N]\n"
 		"                     [--json] [--html OUT.html] [--per-rpc FILE.csv] [--port N]...\n"
+		"       nfscap attribute [--app TRACE] --vantage POINT=FILE... [--offset POINT=DUR]...\n"
+		"                     [--json] [--html OUT.html] [--per-rpc FILE.csv]\n"
+		"                     where each millisecond goes: guest, host, wire, server\n"
+		"                     (nfscap attribute --help)\n"
 		"       nfscap synth DIR     write the synthetic test captures into DIR\n"
 		"       nfscap --help | --version\n"
 		"\n"
@@ -285,6 +291,8 @@ int main(int argc, char **argv)
 		return cmd_bare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "synth"))
 		return cmd_synth(argc - 1, argv + 1);
-	err_msg("unknown command '%s' (report, live, synth; see --help)", argv[1]);
+	if (!strcmp(argv[1], "attribute"))
+		return at_command(argc - 1, argv + 1);
+	err_msg("unknown command '%s' (report, live, attribute, synth; see --help)", argv[1]);
 	return 2;
 }

@@ -1,0 +1,1005 @@
+/* attr.c - `nfscap attribute`: match every RPC across the vantage points
+ * (client and server address and port plus XID), estimate the clock offsets
+ * between neighbouring points, and split each RPC's latency into guest,
+ * host, wire and server shares (../shared/DESIGN.md, "Attribution: a
+ * telescoping sum"). The report, CSV and HTML are in attr_out.c.
+ *
+ * Clocks: the app trace shares the guest's clock (CLOCK_REALTIME in the
+ * guest); every capture may have its own. Offsets are estimated between
+ * neighbouring points and chained from the guest's clock outward.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ana.h"
+#include "attr_int.h"
+#include "cfg.h"
+#include "err.h"
+#include "out.h"
+
+const char *const at_point_names[AT_NPT] = {"app", "guest", "host-in", "host-out", "storage"};
+const char *const at_share_names[AT_NSH] = {"guest", "host", "wire", "server"};
+const char *const at_off_method_names[] = {"none", "same clock", "min delays", "lower hull (drift)", "user"};
+
+/* Position of each point on the path, in half shares: share k lies between
+ * positions 2k and 2k + 2; host-in sits inside the host share. */
+static const int at_pos[AT_NPT] = {0, 2, 3, 4, 6};
+
+int at_point_index(const char *name)
+{
+	for (int p = 0; p < AT_NPT; p++)
+		if (!strcmp(name, at_point_names[p]))
+			return p;
+	return -1;
+}
+
+/* ---- the offset estimator ---------------------------------------------------- */
+
+int at_est_init(struct at_est *e, int64_t t0, int64_t t1)
+{
+	memset(e, 0, sizeof(*e));
+	if (t1 < t0)
+		t1 = t0;
+	e->t0 = t0;
+	e->win = AT_EST_WIN_NS;
+	if ((t1 - t0) / e->win + 1 > AT_EST_MAXWIN)
+		e->win = (t1 - t0) / AT_EST_MAXWIN + 1;
+	e->nwin = (uint32_t)((t1 - t0) / e->win + 1);
+	e->minf = malloc(e->nwin * sizeof(int64_t));
+	e->minr = malloc(e->nwin * sizeof(int64_t));
+	e->tf = malloc(e->nwin * sizeof(int64_t));
+	e->tr = malloc(e->nwin * sizeof(int64_t));
+	if (!e->minf || !e->minr || !e->tf || !e->tr) {
+		at_est_free(e);
+		return ENOMEM;
+	}
+	for (uint32_t i = 0; i < e->nwin; i++)
+		e->minf[i] = e->minr[i] = INT64_MAX;
+	e->gminf = e->gminr = INT64_MAX;
+	return 0;
+}
+
+void at_est_add(struct at_est *e, int64_t t, int64_t fwd, int64_t rev)
+{
+	int64_t i = (t - e->t0) / e->win;
+	if (i < 0)
+		i = 0;
+	if (i >= (int64_t)e->nwin)
+		i = e->nwin - 1;
+	if (fwd < e->minf[i]) {
+		e->minf[i] = fwd;
+		e->tf[i] = t;
+	}
+	if (rev < e->minr[i]) {
+		e->minr[i] = rev;
+		e->tr[i] = t;
+	}
+	if (fwd < e->gminf)
+		e->gminf = fwd;
+	if (rev < e->gminr)
+		e->gminr = rev;
+	e->n++;
+}
+
+void at_est_free(struct at_est *e)
+{
+	free(e->minf);
+	free(e->minr);
+	free(e->tf);
+	free(e->tr);
+	e->minf = e->minr = e->tf = e->tr = NULL;
+}
+
+struct pt2 {
+	double x, y;
+};
+
+/* The line under all points that is closest to them on average: the edge
+ * of their lower convex hull above the points' mean x. Points sorted by x. */
+static void lower_line(const struct pt2 *p, unsigned n, struct pt2 *h, double *slope, double *icpt, double *xm)
+{
+	unsigned k = 0;
+	double sx = 0;
+	for (unsigned i = 0; i < n; i++) {
+		sx += p[i].x;
+		while (k >= 2) {
+			double cr = (h[k - 1].x - h[k - 2].x) * (p[i].y - h[k - 2].y) -
+				    (h[k - 1].y - h[k - 2].y) * (p[i].x - h[k - 2].x);
+			if (cr > 0)
+				break;
+			k--;
+		}
+		h[k++] = p[i];
+	}
+	*xm = sx / n;
+	*slope = 0;
+	*icpt = h[0].y;
+	for (unsigned i = 0; i + 1 < k; i++) {
+		if (h[i + 1].x >= *xm || i + 2 == k) {
+			double dx = h[i + 1].x - h[i].x;
+			*slope = dx > 0 ? (h[i + 1].y - h[i].y) / dx : 0;
+			*icpt = h[i].y - *slope * h[i].x;
+			return;
+		}
+	}
+}
+
+int at_est_fit(const struct at_est *e, struct at_clock *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!e->n)
+		return ENOENT;
+	c->samples = e->n;
+	c->method = AT_OFF_MIN;
+	c->tref = e->t0;
+	c->theta_ns = (e->gminf - e->gminr) / 2;
+	c->unc_ns = (e->gminf + e->gminr) / 2;
+	if (c->unc_ns < 0)
+		c->unc_ns = -c->unc_ns;
+	unsigned nf = 0, nr = 0;
+	for (uint32_t i = 0; i < e->nwin; i++) {
+		nf += e->minf[i] != INT64_MAX;
+		nr += e->minr[i] != INT64_MAX;
+	}
+	if (nf < AT_EST_MIN_HULL_WIN || nr < AT_EST_MIN_HULL_WIN)
+		return 0;
+	struct pt2 *p = malloc(2 * (size_t)e->nwin * sizeof(*p));
+	if (!p)
+		return 0; /* the global minima stand */
+	struct pt2 *h = p + e->nwin;
+	double sf, cf, xf, sr, cr, xr;
+	/* x relative to t0 keeps the doubles exact to the nanosecond */
+	nf = 0;
+	for (uint32_t i = 0; i < e->nwin; i++)
+		if (e->minf[i] != INT64_MAX)
+			p[nf++] = (struct pt2){(double)(e->tf[i] - e->t0), (double)e->minf[i]};
+	lower_line(p, nf, h, &sf, &cf, &xf);
+	nr = 0;
+	for (uint32_t i = 0; i < e->nwin; i++)
+		if (e->minr[i] != INT64_MAX)
+			p[nr++] = (struct pt2){(double)(e->tr[i] - e->t0), (double)e->minr[i]};
+	lower_line(p, nr, h, &sr, &cr, &xr);
+	free(p);
+	double drift = (sf - sr) / 2;
+	if (fabs(drift) > AT_EST_MAX_DRIFT)
+		return 0; /* queueing, not a clock: keep the global minima */
+	double xm = (xf + xr) / 2, fv = cf + sf * xm, rv = cr + sr * xm;
+	c->method = AT_OFF_HULL;
+	c->drift = drift;
+	c->tref = e->t0 + (int64_t)llround(xm);
+	c->theta_ns = (int64_t)llround((fv - rv) / 2);
+	c->unc_ns = (int64_t)llround(fabs(fv + rv) / 2);
+	return 0;
+}
+
+/* ---- shares ------------------------------------------------------------------ */
+
+static void spans_to_groups(const bool meas[AT_NSH], const bool join[AT_NSH], int8_t grp[AT_NSH])
+{
+	for (int k = 0; k < AT_NSH; k++) {
+		if (!meas[k])
+			grp[k] = -1;
+		else if (k > 0 && meas[k - 1] && join[k - 1])
+			grp[k] = grp[k - 1];
+		else
+			grp[k] = (int8_t)k;
+	}
+}
+
+/* Shares from position lo to position hi (hi 8: the end of the path). */
+static void span(int lo, int hi, bool meas[AT_NSH], bool join[AT_NSH], int *first)
+{
+	int s0 = lo / 2, s1 = (hi - 1) / 2;
+	if (s1 >= AT_NSH)
+		s1 = AT_NSH - 1;
+	for (int k = s0; k <= s1; k++) {
+		meas[k] = true;
+		if (k < s1)
+			join[k] = true;
+	}
+	*first = s0;
+}
+
+void at_groups(unsigned mask, int8_t grp[AT_NSH])
+{
+	bool meas[AT_NSH] = {0}, join[AT_NSH] = {0};
+	int prev = -1, f;
+	for (int p = 0; p < AT_NPT; p++) {
+		if (!(mask & 1u << p))
+			continue;
+		if (prev >= 0 && at_pos[p] > at_pos[prev])
+			span(at_pos[prev], at_pos[p], meas, join, &f);
+		prev = p;
+	}
+	if (prev >= 0)
+		span(at_pos[prev], 8, meas, join, &f);
+	spans_to_groups(meas, join, grp);
+}
+
+const char *at_group_name(const int8_t grp[AT_NSH], unsigned k, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (unsigned j = 0; j < AT_NSH; j++)
+		if (grp[j] >= 0 && (unsigned)grp[j] == k && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "+" : "", at_share_names[j]);
+	return buf;
+}
+
+static int64_t exch(const int64_t t[AT_NT], const struct at_clock *c)
+{
+	return (t[AT_RL] - at_clock_at(c, t[AT_RL])) - (t[AT_CF] - at_clock_at(c, t[AT_CF]));
+}
+
+/* What a point contributes: exchange, or from the call's last byte. */
+static int64_t vval(const int64_t t[AT_NT], const struct at_clock *c, bool by_last)
+{
+	if (!by_last)
+		return exch(t, c);
+	return (t[AT_RL] - at_clock_at(c, t[AT_RL])) - (t[AT_CL] - at_clock_at(c, t[AT_CL]));
+}
+
+int at_split(const int64_t t[AT_NPT][AT_NT], unsigned mask, const struct at_clock clk[AT_NPT], bool by_last,
+	     struct at_split *s)
+{
+	bool meas[AT_NSH] = {0}, join[AT_NSH] = {0};
+	int64_t seg[AT_NPT + 1], pv = 0;
+	int first[AT_NPT + 1], prev = -1, nseg = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->inner = -1;
+	for (int p = 0; p < AT_NPT; p++) {
+		if (!(mask & 1u << p))
+			continue;
+		if (prev < 0) {
+			s->inner = (int8_t)p;
+			s->total = pv = exch(t[p], &clk[p]);
+		} else {
+			int64_t v = vval(t[p], &clk[p], by_last);
+			seg[nseg] = pv - v;
+			span(at_pos[prev], at_pos[p], meas, join, &first[nseg]);
+			nseg++;
+			pv = v;
+		}
+		prev = p;
+	}
+	if (prev < 0)
+		return ENOENT;
+	seg[nseg] = pv;
+	span(at_pos[prev], 8, meas, join, &first[nseg]);
+	nseg++;
+	spans_to_groups(meas, join, s->grp);
+	for (int i = 0; i < nseg; i++)
+		s->v[s->grp[first[i]]] += seg[i];
+	if ((mask & 1u << AT_GUEST) && (mask & 1u << AT_HIN) && (mask & 1u << AT_HOUT)) {
+		int64_t g = s->inner == AT_GUEST ? exch(t[AT_GUEST], &clk[AT_GUEST])
+						 : vval(t[AT_GUEST], &clk[AT_GUEST], by_last);
+		int64_t hi = vval(t[AT_HIN], &clk[AT_HIN], by_last);
+		s->has_sub = 1;
+		s->host_vnet = g - hi;
+		s->host_bridge = hi - vval(t[AT_HOUT], &clk[AT_HOUT], by_last);
+	}
+	return 0;
+}
+
+/* ---- matching ---------------------------------------------------------------- */
+
+static uint32_t fnv(uint32_t h, const void *v, size_t n)
+{
+	const uint8_t *p = v;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static uint32_t conn_hash(uint8_t fam, const uint8_t *ca, uint16_t cp, const uint8_t *sa, uint16_t sp)
+{
+	uint32_t h = fnv(2166136261u, &fam, 1);
+	h = fnv(h, ca, 16);
+	h = fnv(h, &cp, 2);
+	h = fnv(h, sa, 16);
+	return fnv(h, &sp, 2);
+}
+
+/* Connection id of a 5-tuple, created on first sight; -1 out of memory. */
+static int64_t conn_get(struct at_ctx *x, uint8_t fam, const uint8_t *ca, uint16_t cp, const uint8_t *sa, uint16_t sp)
+{
+	uint8_t c16[16] = {0}, s16[16] = {0};
+	size_t alen = fam == 6 ? 16 : 4;
+	memcpy(c16, ca, alen);
+	memcpy(s16, sa, alen);
+	if (!x->chash) {
+		x->chmask = 4095;
+		if (!(x->chash = calloc(x->chmask + 1, sizeof(*x->chash))))
+			return -1;
+	}
+	uint32_t h = conn_hash(fam, c16, cp, s16, sp) & x->chmask;
+	for (uint32_t i = x->chash[h]; i; i = x->conns[i - 1].hnext) {
+		struct at_conn *c = &x->conns[i - 1];
+		if (c->fam == fam && c->cport == cp && c->sport == sp && !memcmp(c->caddr, c16, 16) &&
+		    !memcmp(c->saddr, s16, 16))
+			return i - 1;
+	}
+	if (x->nconns == x->conns_cap) {
+		uint32_t ncap = x->conns_cap ? x->conns_cap * 2 : 64;
+		struct at_conn *n = realloc(x->conns, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		x->conns = n;
+		x->conns_cap = ncap;
+	}
+	if (x->nconns > x->chmask) {
+		/* keep chains short: rehash into a table twice as big */
+		uint32_t nm = x->chmask * 2 + 1, *nh = calloc(nm + 1, sizeof(*nh));
+		if (!nh)
+			return -1;
+		for (uint32_t i = 0; i < x->nconns; i++) {
+			struct at_conn *c = &x->conns[i];
+			uint32_t k = conn_hash(c->fam, c->caddr, c->cport, c->saddr, c->sport) & nm;
+			c->hnext = nh[k];
+			nh[k] = i + 1;
+		}
+		free(x->chash);
+		x->chash = nh;
+		x->chmask = nm;
+		h = conn_hash(fam, c16, cp, s16, sp) & x->chmask;
+	}
+	struct at_conn *c = &x->conns[x->nconns];
+	memset(c, 0, sizeof(*c));
+	c->fam = fam;
+	memcpy(c->caddr, c16, 16);
+	memcpy(c->saddr, s16, 16);
+	c->cport = cp;
+	c->sport = sp;
+	c->app_idx = -1;
+	c->hnext = x->chash[h];
+	x->chash[h] = ++x->nconns;
+	return x->nconns - 1;
+}
+
+static inline uint64_t rec_slot(uint32_t conn, uint32_t xid, uint64_t mask)
+{
+	uint64_t k = ((uint64_t)conn << 32 | xid) * 0x9e3779b97f4a7c15ull;
+	return (k ^ k >> 29) & mask;
+}
+
+static bool rec_grow(struct at_ctx *x)
+{
+	uint64_t ncap = x->rhcap ? x->rhcap * 2 : 1u << 16;
+	uint32_t *n = calloc(ncap, sizeof(*n));
+	if (!n)
+		return false;
+	for (uint64_t i = 0; i < x->nrecs; i++) {
+		const struct at_rec *r = at_rec_at(x, i);
+		uint64_t j = rec_slot(r->conn, r->xid, ncap - 1);
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = (uint32_t)(i + 1);
+	}
+	free(x->rhash);
+	x->rhash = n;
+	x->rhcap = ncap;
+	return true;
+}
+
+/* The record of (conn, xid), created on first sight; NULL out of memory. */
+static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
+{
+	if ((x->nrecs + 1) * 2 > x->rhcap && (x->nrecs >= UINT32_MAX - 1 || !rec_grow(x)))
+		return NULL;
+	uint64_t m = x->rhcap - 1, j = rec_slot(conn, xid, m);
+	for (; x->rhash[j]; j = (j + 1) & m) {
+		struct at_rec *r = at_rec_at(x, x->rhash[j] - 1);
+		if (r->conn == conn && r->xid == xid)
+			return r;
+	}
+	uint64_t ci = x->nrecs / AT_CHUNK;
+	if (ci == x->chunks_cap) {
+		uint32_t ncap = x->chunks_cap ? x->chunks_cap * 2 : 16;
+		struct at_rec **n = realloc(x->chunks, ncap * sizeof(*n));
+		if (!n)
+			return NULL;
+		x->chunks = n;
+		x->chunks_cap = ncap;
+	}
+	if (ci == x->nchunks) {
+		if (!(x->chunks[ci] = malloc(AT_CHUNK * sizeof(struct at_rec))))
+			return NULL;
+		x->nchunks++;
+	}
+	struct at_rec *r = at_rec_at(x, x->nrecs);
+	memset(r, 0, sizeof(*r));
+	r->conn = conn;
+	r->xid = xid;
+	r->op = CAP_OP_NONE;
+	x->rhash[j] = (uint32_t)++x->nrecs;
+	return r;
+}
+
+static void point_time(struct at_point *pt, int64_t cf)
+{
+	if (!pt->rpcs || cf < pt->tmin)
+		pt->tmin = cf;
+	if (!pt->rpcs || cf > pt->tmax)
+		pt->tmax = cf;
+	pt->rpcs++;
+}
+
+static void on_rpc(void *arg, const struct cap_rpc *r)
+{
+	struct at_ctx *x = arg;
+	struct at_point *pt = &x->pt[x->cur];
+	const struct cap_conn *c = r->conn;
+	int ci = r->dir;
+
+	if (r->prog != CAP_NFS_PROG) {
+		pt->other++;
+		return;
+	}
+	int64_t id = conn_get(x, c->fam, c->addr[ci], c->port[ci], c->addr[!ci], c->port[!ci]);
+	struct at_rec *a = id < 0 ? NULL : rec_get(x, (uint32_t)id, r->xid);
+	if (!a) {
+		x->nomem = 1;
+		return;
+	}
+	if (a->mask & 1u << x->cur) {
+		pt->dups++;
+		return;
+	}
+	a->mask |= (uint8_t)(1u << x->cur);
+	a->t[x->cur][AT_CF] = (int64_t)r->call_first;
+	a->t[x->cur][AT_RF] = (int64_t)r->reply_first;
+	a->t[x->cur][AT_RL] = (int64_t)r->reply_last;
+	/* ana.c sets call_last = call_first when the call's end was not seen */
+	a->t[x->cur][AT_CL] = (int64_t)r->call_last;
+	if (r->op != CAP_OP_NONE && (a->op == CAP_OP_NONE || a->app_op)) {
+		a->op = r->op;
+		a->app_op = 0;
+	}
+	point_time(pt, (int64_t)r->call_first);
+}
+
+static int read_capture(struct at_ctx *x, int p, char *err, size_t errlen)
+{
+	struct cap_opts o;
+	struct cap_ana *a;
+	struct cap_input_opts io = {false, NULL};
+	const char *files[1] = {x->pt[p].file};
+
+	memset(&o, 0, sizeof(o));
+	o.on_rpc = on_rpc;
+	o.on_rpc_arg = x;
+	if (cap_ana_new(&a, &o)) {
+		snprintf(err, errlen, "out of memory");
+		return ENOMEM;
+	}
+	x->cur = p;
+	int rc = cap_read_files(a, files, 1, &io, err, errlen);
+	cap_ana_finish(a);
+	struct cap_summary s;
+	cap_ana_summary(a, &s);
+	x->pt[p].packets = s.packets;
+	cap_ana_free(a);
+	if (!rc && x->nomem) {
+		snprintf(err, errlen, "%s: out of memory", x->pt[p].file);
+		rc = ENOMEM;
+	}
+	return rc;
+}
+
+/* ---- the app trace (nfsbench/trace.h, read here with no code of nfsbench) --- */
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* nfsbench's enum nb_op to NFSv3 procedure numbers (RFC 1813). */
+static const uint16_t nb_to_v3[] = {6, 7, 21, 1, 3, 8, 12, 2, 19, 0, 4, 17, 14, 9, 13};
+
+static int read_trace(struct at_ctx *x, char *err, size_t errlen)
+{
+	const char *path = x->pt[AT_APP].file;
+	uint8_t b[48];
+	FILE *f = fopen(path, "rb");
+	int rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return errno;
+	}
+	if (fread(b, 1, 48, f) != 48 || memcmp(b, "NFSBTRC1", 8) || le32(b + 8) != 1 || le32(b + 12) != 48) {
+		snprintf(err, errlen, "%s: not an nfsbench trace (version 1, 48-byte records)", path);
+		fclose(f);
+		return EINVAL;
+	}
+	for (int i = 0; i < 65536; i++)
+		x->app_conn[i] = -1;
+	x->cur = AT_APP;
+	for (uint64_t off = 48;; off += 48) {
+		size_t n = fread(b, 1, 48, f);
+		if (n == 0)
+			break;
+		if (n != 48) {
+			snprintf(err, errlen, "%s: truncated record at byte %" PRIu64, path, off);
+			rc = EINVAL;
+			break;
+		}
+		x->app_records++;
+		if (b[0] == 2) { /* CONN: later RPCs of this index use this 5-tuple */
+			uint8_t fam = b[1] == 6 ? 6 : 4;
+			int64_t id = conn_get(x, fam, b + 16, le16(b + 2), b + 32, le16(b + 4));
+			if (id < 0) {
+				rc = ENOMEM;
+				break;
+			}
+			x->app_conn[le16(b + 6)] = (int32_t)id;
+			x->conns[id].app_idx = le16(b + 6);
+		} else if (b[0] == 1) {
+			uint32_t st = le32(b + 36);
+			int32_t id = x->app_conn[le16(b + 44)];
+			if (st & 0x80000000u) {
+				x->app_transport++; /* no reply: nothing to attribute */
+				continue;
+			}
+			if (id < 0) {
+				x->app_noconn++;
+				continue;
+			}
+			struct at_rec *a = rec_get(x, (uint32_t)id, le32(b + 4));
+			if (!a) {
+				rc = ENOMEM;
+				break;
+			}
+			if (a->mask & 1u) {
+				x->pt[AT_APP].dups++;
+				continue;
+			}
+			a->mask |= 1u;
+			int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16);
+			/* the app sees no reply's first byte: its completion stands in */
+			a->t[AT_APP][AT_CF] = is;
+			a->t[AT_APP][AT_RF] = co;
+			a->t[AT_APP][AT_RL] = co;
+			a->t[AT_APP][AT_CL] = is;
+			if (a->op == CAP_OP_NONE && b[1] < sizeof(nb_to_v3) / sizeof(nb_to_v3[0])) {
+				a->op = nb_to_v3[b[1]];
+				a->app_op = 1;
+			}
+			point_time(&x->pt[AT_APP], is);
+		}
+	}
+	if (rc == ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	fclose(f);
+	return rc;
+}
+
+/* ---- after reading: counts, offsets, shares ------------------------------------ */
+
+static void match_counts(struct at_ctx *x)
+{
+	unsigned refbit = 1u << x->ref;
+	for (uint64_t i = 0; i < x->nrecs; i++) {
+		const struct at_rec *r = at_rec_at(x, i);
+		bool inref = r->mask & refbit;
+		for (int p = 0; p < AT_NPT; p++) {
+			if (!(x->given & 1u << p))
+				continue;
+			bool here = r->mask & 1u << p;
+			if (p == x->ref) {
+				/* the reference itself: matched when seen anywhere else too */
+				if (here && (r->mask & ~refbit))
+					x->pt[p].matched++;
+				else if (here && x->given != refbit)
+					x->pt[p].extra++;
+				else if (here)
+					x->pt[p].matched++;
+				continue;
+			}
+			if (here && inref)
+				x->pt[p].matched++;
+			else if (here)
+				x->pt[p].extra++;
+			else if (inref)
+				x->pt[p].missing++;
+		}
+	}
+}
+
+/* Offsets: one estimate per pair of neighbouring capture points, chained
+ * outward from the innermost capture (the app trace reads the guest's clock
+ * and needs none). Each pair's estimate is independent, so a capture whose
+ * clock alone was shifted shows up as such. */
+static int estimate_offsets(struct at_ctx *x)
+{
+	int64_t theta = 0, unc = 0, tref = 0;
+	double drift = 0;
+	int prev = -1;
+
+	for (int p = 0; p < AT_NPT; p++) {
+		struct at_clock *c = &x->clk[p];
+		memset(c, 0, sizeof(*c));
+		c->method = AT_OFF_SAME;
+		if (!(x->given & 1u << p))
+			continue;
+		if (prev < 0 || (prev == AT_APP && p == AT_GUEST)) {
+			prev = p;
+			continue;
+		}
+		struct at_pair *pr = &x->pairs[x->npairs++];
+		pr->a = prev;
+		pr->b = p;
+		struct at_est e;
+		const struct at_point *pa = &x->pt[pr->a];
+		if (at_est_init(&e, pa->tmin, pa->tmax))
+			return ENOMEM;
+		unsigned both = 1u << pr->a | 1u << pr->b;
+		for (uint64_t i = 0; i < x->nrecs; i++) {
+			const struct at_rec *r = at_rec_at(x, i);
+			if ((r->mask & both) != both)
+				continue;
+			const int64_t *ta = r->t[pr->a], *tb = r->t[pr->b];
+			at_est_add(&e, ta[AT_CF], tb[AT_CF] - ta[AT_CF], ta[AT_RF] - tb[AT_RF]);
+		}
+		if (at_est_fit(&e, &pr->c))
+			pr->c.method = AT_OFF_NONE;
+		at_est_free(&e);
+		if (x->user[p]) {
+			/* the user's offset is from the guest's clock: make it this pair's */
+			pr->c.theta_ns = x->user_theta[p] - theta;
+			pr->c.drift = -drift;
+			pr->c.tref = tref;
+			pr->c.unc_ns = 0;
+			pr->c.method = AT_OFF_USER;
+		}
+		/* chain: theta_p(t) = theta_prev(t) + pair(t), kept linear */
+		int64_t t0 = pr->c.tref;
+		theta = theta + (int64_t)(drift * (double)(t0 - tref)) + pr->c.theta_ns;
+		drift += pr->c.drift;
+		tref = t0;
+		unc += pr->c.unc_ns;
+		c->theta_ns = theta;
+		c->drift = drift;
+		c->tref = tref;
+		c->unc_ns = unc;
+		c->samples = pr->c.samples;
+		c->method = pr->c.method;
+		prev = p;
+	}
+	return 0;
+}
+
+static struct hist *hnew(void)
+{
+	struct hist *h = malloc(sizeof(*h));
+	if (h)
+		hist_init(h);
+	return h;
+}
+
+static int opst_add(struct at_opst *s, const struct at_split *sp)
+{
+	if (!s->tot) {
+		if (!(s->tot = hnew()))
+			return ENOMEM;
+		for (int k = 0; k < AT_NSH; k++) {
+			if (!(s->sh[k] = hnew()))
+				return ENOMEM;
+			s->min[k] = INT64_MAX;
+		}
+	}
+	s->n++;
+	hist_record(s->tot, sp->total > 0 ? (uint64_t)sp->total : 0);
+	s->sum_tot += sp->total;
+	for (int k = 0; k < AT_NSH; k++) {
+		if (sp->grp[k] != k)
+			continue;
+		int64_t v = sp->v[k];
+		/* the histogram holds no negatives: count them, keep the exact min */
+		if (v < 0)
+			s->neg[k]++;
+		hist_record(s->sh[k], v > 0 ? (uint64_t)v : 0);
+		s->sum[k] += v;
+		if (v < s->min[k])
+			s->min[k] = v;
+	}
+	if (sp->has_sub) {
+		s->sub[0] += sp->host_vnet;
+		s->sub[1] += sp->host_bridge;
+	}
+	return 0;
+}
+
+static void tail_add(struct at_opst *s, const struct at_split *sp)
+{
+	if (sp->total <= (int64_t)s->p99)
+		return;
+	s->tail_n++;
+	s->tail_tot += sp->total;
+	for (int k = 0; k < AT_NSH; k++)
+		if (sp->grp[k] == k)
+			s->tail_sum[k] += sp->v[k];
+	if (sp->has_sub) {
+		s->tail_sub[0] += sp->host_vnet;
+		s->tail_sub[1] += sp->host_bridge;
+	}
+}
+
+static int attribute(struct at_ctx *x)
+{
+	at_groups(x->given, x->grp);
+	/* time series on the reference clock, about 1 s bins, at most 2000 */
+	const struct at_point *rp = &x->pt[x->ref];
+	int64_t span = rp->tmax - rp->tmin;
+	x->bin0 = rp->tmin - at_clock_at(&x->clk[x->ref], rp->tmin);
+	x->binw = 1000000000;
+	if (span / x->binw + 1 > 2000)
+		x->binw = span / 2000 + 1;
+	x->nbins = (uint32_t)(span / x->binw + 1);
+	if (!(x->bins = calloc(x->nbins, sizeof(*x->bins))))
+		return ENOMEM;
+	if (x->csv)
+		at_csv_header(x->csv);
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t i = 0; i < x->nrecs; i++) {
+			const struct at_rec *r = at_rec_at(x, i);
+			struct at_split sp;
+			unsigned m = r->mask & x->given;
+			if (!m || at_split(r->t, m, x->clk, x->by_last, &sp))
+				continue;
+			bool complete = m == x->given;
+			if (pass == 0) {
+				if (x->csv)
+					at_csv_row(x->csv, x, r, &sp);
+				if (!complete) {
+					x->incomplete++;
+					continue;
+				}
+				x->complete++;
+				if (opst_add(&x->ops[r->op], &sp) || opst_add(&x->ops[AT_ALL], &sp))
+					return ENOMEM;
+				int64_t t = r->t[sp.inner][AT_CF] - at_clock_at(&x->clk[sp.inner], r->t[sp.inner][AT_CF]);
+				int64_t b = (t - x->bin0) / x->binw;
+				if (b >= 0 && b < x->nbins) {
+					struct at_bin *bn = &x->bins[b];
+					bn->n++;
+					bn->tot += sp.total;
+					for (int k = 0; k < AT_NSH; k++)
+						if (sp.grp[k] == k)
+							bn->sum[k] += sp.v[k];
+				}
+			} else if (complete) {
+				tail_add(&x->ops[r->op], &sp);
+				tail_add(&x->ops[AT_ALL], &sp);
+			}
+		}
+		if (pass == 0)
+			for (unsigned op = 0; op <= AT_ALL; op++)
+				if (x->ops[op].n)
+					x->ops[op].p99 = hist_percentile(x->ops[op].tot, 99);
+	}
+	return 0;
+}
+
+static void ctx_free(struct at_ctx *x)
+{
+	for (uint32_t i = 0; i < x->nchunks; i++)
+		free(x->chunks[i]);
+	free(x->chunks);
+	free(x->rhash);
+	free(x->conns);
+	free(x->chash);
+	free(x->bins);
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		free(x->ops[op].tot);
+		for (int k = 0; k < AT_NSH; k++)
+			free(x->ops[op].sh[k]);
+	}
+	free(x);
+}
+
+/* ---- the command --------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nfscap attribute [--app TRACE] --vantage POINT=FILE... [--offset POINT=[+-]DUR]...\n"
+		"                        [--json] [--html OUT.html] [--per-rpc OUT.csv]\n"
+		"\n"
+		"Matches every NFS RPC across captures taken at several points and nfsbench's trace,\n"
+		"estimates the clock offsets between them and splits each RPC's latency into\n"
+		"guest, host, wire and server shares. POINT is guest, host-in, host-out or storage;\n"
+		"any subset works (a missing point merges its neighbours' shares).\n"
+		"  --app TRACE        nfsbench --trace file (same clock as the guest capture)\n"
+		"  --vantage P=FILE   the capture at point P (full payload is best)\n"
+		"  --offset P=DUR     P's clock minus the guest's, e.g. storage=+13.7ms: overrides\n"
+		"                     the estimate\n"
+		"  --json             the report as JSON (schema nfscap/1)\n"
+		"  --html F           a self-contained HTML report (inline SVG)\n"
+		"  --per-rpc F        one CSV line per RPC with its shares\n"
+		"  --split-at last|first  forward delays follow the call's last byte (default:\n"
+		"                     a bottleneck's serialisation stays in its own share) or its\n"
+		"                     first byte (DESIGN.md's exchange differences)\n");
+}
+
+static int parse_signed_duration(const char *s, int64_t *v)
+{
+	uint64_t ns;
+	char e[128];
+	int neg = *s == '-';
+	if (*s == '-' || *s == '+')
+		s++;
+	if (parse_duration(s, &ns, e, sizeof(e)) || ns > INT64_MAX)
+		return EINVAL;
+	*v = neg ? -(int64_t)ns : (int64_t)ns;
+	return 0;
+}
+
+enum { A_APP = 300, A_VANTAGE, A_OFFSET, A_JSON, A_HTML, A_PERRPC, A_SPLIT };
+static const struct option at_lopts[] = {
+	{"app", required_argument, NULL, A_APP},
+	{"vantage", required_argument, NULL, A_VANTAGE},
+	{"offset", required_argument, NULL, A_OFFSET},
+	{"json", no_argument, NULL, A_JSON},
+	{"html", required_argument, NULL, A_HTML},
+	{"per-rpc", required_argument, NULL, A_PERRPC},
+	{"split-at", required_argument, NULL, A_SPLIT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse(int argc, char **argv, struct at_ctx *x, bool *json, const char **html, const char **csv)
+{
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", at_lopts, NULL)) != -1) {
+		char *eq = optarg ? strchr(optarg, '=') : NULL;
+		char name[32];
+		int p = -1;
+		if ((c == A_VANTAGE || c == A_OFFSET)) {
+			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(name)) {
+				err_msg("--%s: '%s' is not POINT=VALUE", c == A_VANTAGE ? "vantage" : "offset", optarg);
+				return 2;
+			}
+			memcpy(name, optarg, (size_t)(eq - optarg));
+			name[eq - optarg] = 0;
+			if ((p = at_point_index(name)) <= AT_APP) {
+				err_msg("'%s': the points are guest, host-in, host-out and storage", name);
+				return 2;
+			}
+		}
+		switch (c) {
+		case A_APP:
+			x->pt[AT_APP].file = optarg;
+			x->given |= 1u;
+			break;
+		case A_VANTAGE:
+			if (x->given & 1u << p) {
+				err_msg("--vantage %s given twice", name);
+				return 2;
+			}
+			x->pt[p].file = eq + 1;
+			x->given |= 1u << p;
+			break;
+		case A_OFFSET:
+			if (parse_signed_duration(eq + 1, &x->user_theta[p])) {
+				err_msg("--offset: '%s' is not a duration such as +13.7ms or -4200us", eq + 1);
+				return 2;
+			}
+			x->user[p] = true;
+			break;
+		case A_JSON: *json = true; break;
+		case A_HTML: *html = optarg; break;
+		case A_PERRPC: *csv = optarg; break;
+		case A_SPLIT:
+			if (strcmp(optarg, "first") && strcmp(optarg, "last")) {
+				err_msg("--split-at: 'first' or 'last' (the call's byte the forward delays follow)");
+				return 2;
+			}
+			x->by_last = !strcmp(optarg, "last");
+			break;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		err_msg("attribute: unexpected argument '%s' (captures go with --vantage POINT=FILE)", argv[optind]);
+		return 2;
+	}
+	if (!(x->given & ~1u)) {
+		err_msg("attribute: give at least one capture with --vantage POINT=FILE");
+		return 2;
+	}
+	for (int p = AT_GUEST; p < AT_NPT; p++) {
+		if (x->user[p] && !(x->given & 1u << p)) {
+			err_msg("--offset %s: no capture given for %s", at_point_names[p], at_point_names[p]);
+			return 2;
+		}
+		if (x->user[p] && p == AT_GUEST) {
+			err_msg("--offset guest: offsets are from the guest's clock");
+			return 2;
+		}
+	}
+	return 0;
+}
+
+int at_command(int argc, char **argv)
+{
+	struct at_ctx *x = calloc(1, sizeof(*x));
+	bool json = false;
+	const char *html = NULL, *csv = NULL;
+	char e[1024] = "";
+	int rc, status = 0;
+
+	if (!x) {
+		err_msg("out of memory");
+		return 1;
+	}
+	x->by_last = true;
+	if ((rc = parse(argc, argv, x, &json, &html, &csv))) {
+		ctx_free(x);
+		return rc < 0 ? 0 : rc;
+	}
+	for (x->ref = 0; !(x->given & 1u << x->ref); x->ref++)
+		;
+	if (x->given & 1u)
+		rc = read_trace(x, e, sizeof(e));
+	for (int p = AT_GUEST; !rc && p < AT_NPT; p++)
+		if (x->given & 1u << p)
+			rc = read_capture(x, p, e, sizeof(e));
+	if (rc) {
+		err_msg("%s", e);
+		ctx_free(x);
+		return 1;
+	}
+	if (csv && !(x->csv = fopen(csv, "w"))) {
+		err_msg("%s: %s", csv, strerror(errno));
+		ctx_free(x);
+		return 1;
+	}
+	match_counts(x);
+	if (estimate_offsets(x) || attribute(x)) {
+		err_msg("out of memory");
+		status = 1;
+	}
+	if (x->csv && fclose(x->csv) && !status) {
+		err_msg("%s: %s", csv, strerror(errno));
+		status = 1;
+	}
+	x->csv = NULL;
+	struct out *o;
+	if (!status && out_new(&o, json ? OUT_JSON : OUT_TEXT, stdout, "nfscap/1") == 0) {
+		at_report(x, o);
+		if (out_finish(o)) {
+			err_msg("writing the report: %s", strerror(errno));
+			status = 1;
+		}
+	}
+	if (!status && html) {
+		FILE *f = fopen(html, "w");
+		int hr = f ? at_html(x, f) : errno;
+		if (f && fclose(f) && !hr)
+			hr = errno;
+		if (hr) {
+			err_msg("%s: cannot write the HTML report: %s", html, strerror(hr));
+			status = 1;
+		}
+	}
+	ctx_free(x);
+	return status;
+}

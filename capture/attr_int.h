@@ -1,0 +1,118 @@
+/* attr_int.h - the state of one `nfscap attribute` run, shared by attr.c
+ * (matching, offsets, shares) and attr_out.c (report, CSV, HTML).
+ *
+ * Memory: one at_rec per RPC (136 bytes) in chunks, an open-addressing
+ * index of 4 bytes per slot over them, one at_conn per connection, and a
+ * fixed set of histograms per NFS op. Packets are never kept: each capture
+ * goes through its own analyzer, one after the other, which hands over
+ * completed RPCs.
+ */
+#ifndef NFSCAP_ATTR_INT_H
+#define NFSCAP_ATTR_INT_H
+
+#include "attr.h"
+#include "cap.h"
+
+struct out;
+
+struct at_conn {
+	uint8_t fam;
+	uint8_t caddr[16], saddr[16];
+	uint16_t cport, sport;
+	int32_t app_idx;      /* the trace's connection index, -1 none */
+	uint32_t hnext;       /* chain in the connection hash, index + 1 */
+};
+
+struct at_rec {
+	uint32_t conn, xid;
+	uint16_t op;          /* CAP_OP_* */
+	uint8_t mask;         /* points that saw it (bit AT_*) */
+	uint8_t app_op;       /* op known from the trace only */
+	int64_t t[AT_NPT][AT_NT];
+};
+
+#define AT_CHUNK 65536u
+#define AT_ALL CAP_NOPS   /* ops[AT_ALL]: every op together */
+
+struct at_opst {
+	uint64_t n;
+	struct hist *tot, *sh[AT_NSH];
+	int64_t sum_tot, sum[AT_NSH], min[AT_NSH], sub[2];
+	uint64_t neg[AT_NSH];
+	uint64_t p99;         /* of the total: the tail starts above it */
+	uint64_t tail_n;
+	int64_t tail_tot, tail_sum[AT_NSH], tail_sub[2];
+};
+
+struct at_bin {
+	uint64_t n;
+	int64_t tot, sum[AT_NSH];
+};
+
+struct at_point {
+	const char *file;
+	uint64_t rpcs;        /* NFS RPCs timed here */
+	uint64_t dups;        /* a second RPC with the same key: the first counts */
+	uint64_t other;       /* RPCs of other programs (MOUNT, portmap): ignored */
+	uint64_t matched, missing, extra;
+	uint64_t packets;
+	int64_t tmin, tmax;   /* call_first range, own clock */
+};
+
+struct at_pair {
+	int a, b;             /* inner and outer point */
+	struct at_clock c;    /* offset of b's clock from a's */
+};
+
+struct at_ctx {
+	struct at_point pt[AT_NPT];
+	unsigned given;       /* mask of points given */
+	int ref;              /* innermost point given: the matching reference */
+	struct at_clock clk[AT_NPT];   /* each point from the reference clock */
+	bool user[AT_NPT];
+	int64_t user_theta[AT_NPT];
+	struct at_pair pairs[AT_NPT];
+	unsigned npairs;
+	/* connections */
+	struct at_conn *conns;
+	uint32_t nconns, conns_cap;
+	uint32_t *chash;      /* head index + 1 */
+	uint32_t chmask;
+	int32_t app_conn[65536];       /* trace connection index -> conn */
+	/* records */
+	struct at_rec **chunks;
+	uint32_t nchunks, chunks_cap;
+	uint64_t nrecs;
+	uint32_t *rhash;      /* index + 1, 0 empty */
+	uint64_t rhcap;
+	/* results */
+	int8_t grp[AT_NSH];
+	struct at_opst ops[CAP_NOPS + 1];
+	uint64_t complete, incomplete;
+	struct at_bin *bins;
+	uint32_t nbins;
+	int64_t bin0, binw;
+	bool by_last;         /* --split-at last */
+	int cur;              /* point being read */
+	int nomem;
+	uint64_t app_transport, app_noconn, app_records;
+	FILE *csv;
+};
+
+static inline struct at_rec *at_rec_at(const struct at_ctx *x, uint64_t i)
+{
+	return &x->chunks[i / AT_CHUNK][i % AT_CHUNK];
+}
+
+/* attr_out.c */
+void at_report(struct at_ctx *x, struct out *o);
+int at_html(struct at_ctx *x, FILE *f);
+void at_csv_header(FILE *f);
+void at_csv_row(FILE *f, const struct at_ctx *x, const struct at_rec *r, const struct at_split *s);
+const char *at_op_name(const struct at_rec *r);
+/* Plain words for what a share (or the host's sub-part) holds. */
+const char *at_share_words(const struct at_ctx *x, const struct at_opst *s, unsigned k, bool tail);
+/* "WRITE tail: 71% host (...)" into buf. */
+const char *at_verdict(const struct at_ctx *x, unsigned op, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,636 @@
+/* attr_out.c - what `nfscap attribute` prints: the report through lib/out.h
+ * (text, or JSON with schema "nfscap/1"), the per-RPC CSV, and a
+ * self-contained HTML page (inline SVG: stacked share bars per op for all
+ * RPCs and for the tail, and the shares over time).
+ *
+ * JSON keys: points.<vantage>, offsets_ns.<vantage>,
+ * offset_uncertainty_ns.<vantage>, offset_pairs[], attribution.ops.<OP>
+ * (and attribution.ops.ALL) with shares.<share> and tail, series.
+ * A merged share is reported under its group's name ("wire+server").
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "attr_int.h"
+#include "out.h"
+
+const char *at_op_name(const struct at_rec *r)
+{
+	return r->op == CAP_OP_NONE ? "-" : cap_op_name(r->op);
+}
+
+static const char *op_key(unsigned op)
+{
+	return op == AT_ALL ? "ALL" : cap_op_name(op);
+}
+
+static double part(int64_t v, int64_t tot)
+{
+	return tot > 0 ? (double)v / (double)tot : 0;
+}
+
+static bool has_sub(const struct at_ctx *x)
+{
+	unsigned m = 1u << AT_GUEST | 1u << AT_HIN | 1u << AT_HOUT;
+	return (x->given & m) == m;
+}
+
+const char *at_share_words(const struct at_ctx *x, const struct at_opst *s, unsigned k, bool tail)
+{
+	if (k < AT_NSH - 1 && x->grp[k + 1] == (int8_t)k)
+		return "merged: no capture between them";
+	switch (k) {
+	case AT_S_GUEST:
+		return "libnfs, guest TCP stack, guest scheduling";
+	case AT_S_HOST:
+		if (has_sub(x)) {
+			const int64_t *sub = tail ? s->tail_sub : s->sub;
+			return sub[1] >= sub[0] ? "queueing between vnet and uplink: bridge, host qdisc"
+						: "between guest and vnet: virtio-net, vhost, tap";
+		}
+		return "virtio-net, vhost, tap, bridge, host qdisc";
+	case AT_S_WIRE:
+		return "NIC, switches, link";
+	default:
+		return "the storage node";
+	}
+}
+
+/* The group with the largest part of the tail's time, and the runner-up. */
+static void dominant(const struct at_ctx *x, const struct at_opst *s, bool tail, int *d1, int *d2)
+{
+	const int64_t *sum = tail ? s->tail_sum : s->sum;
+	*d1 = *d2 = -1;
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] != k)
+			continue;
+		if (*d1 < 0 || sum[k] > sum[*d1]) {
+			*d2 = *d1;
+			*d1 = k;
+		} else if (*d2 < 0 || sum[k] > sum[*d2]) {
+			*d2 = k;
+		}
+	}
+}
+
+const char *at_verdict(const struct at_ctx *x, unsigned op, char *buf, size_t len)
+{
+	const struct at_opst *s = &x->ops[op];
+	bool tail = s->tail_n > 0;
+	int d1, d2;
+	char g1[48], g2[48];
+	dominant(x, s, tail, &d1, &d2);
+	if (d1 < 0) {
+		snprintf(buf, len, "%s: nothing to attribute", op_key(op));
+		return buf;
+	}
+	int64_t tot = tail ? s->tail_tot : s->sum_tot;
+	const int64_t *sum = tail ? s->tail_sum : s->sum;
+	int n = snprintf(buf, len, "%s %s: %.0f%% %s (%s)", op_key(op), tail ? "tail" : "all", 100 * part(sum[d1], tot),
+			 at_group_name(x->grp, (unsigned)d1, g1, sizeof(g1)), at_share_words(x, s, (unsigned)d1, tail));
+	if (d2 >= 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", next %s %.0f%%", at_group_name(x->grp, (unsigned)d2, g2, sizeof(g2)),
+			 100 * part(sum[d2], tot));
+	return buf;
+}
+
+/* ---- CSV ------------------------------------------------------------------------ */
+
+void at_csv_header(FILE *f)
+{
+	fputs("conn,xid,op,total_ns,guest_ns,host_ns,wire_ns,server_ns,merged,host_vnet_ns,host_bridge_ns,"
+	      "points,client,server,start_ns\n", f);
+}
+
+static void ep(char *buf, size_t len, uint8_t fam, const uint8_t *a, uint16_t port)
+{
+	char s[64];
+	if (!inet_ntop(fam == 6 ? AF_INET6 : AF_INET, a, s, sizeof(s)))
+		snprintf(s, sizeof(s), "?");
+	snprintf(buf, len, fam == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+void at_csv_row(FILE *f, const struct at_ctx *x, const struct at_rec *r, const struct at_split *s)
+{
+	const struct at_conn *c = &x->conns[r->conn];
+	char cl[80], sv[80], g[48];
+	fprintf(f, "%" PRId64 ",0x%08" PRIx32 ",%s,%" PRId64, c->app_idx >= 0 ? (int64_t)c->app_idx : (int64_t)r->conn,
+		r->xid, at_op_name(r), s->total);
+	/* a merged share is empty here; its group's value is in "merged" */
+	for (int k = 0; k < AT_NSH; k++) {
+		bool single = s->grp[k] == k && (k == AT_NSH - 1 || s->grp[k + 1] != k);
+		if (single)
+			fprintf(f, ",%" PRId64, s->v[k]);
+		else
+			fputs(",", f);
+	}
+	fputs(",", f);
+	bool first = true;
+	for (int k = 0; k < AT_NSH; k++)
+		if (s->grp[k] == k && k < AT_NSH - 1 && s->grp[k + 1] == k) {
+			fprintf(f, "%s%s=%" PRId64, first ? "" : ";", at_group_name(s->grp, (unsigned)k, g, sizeof(g)), s->v[k]);
+			first = false;
+		}
+	if (s->has_sub)
+		fprintf(f, ",%" PRId64 ",%" PRId64 ",", s->host_vnet, s->host_bridge);
+	else
+		fputs(",,,", f);
+	first = true;
+	for (int p = 0; p < AT_NPT; p++)
+		if (r->mask & x->given & 1u << p) {
+			fprintf(f, "%s%s", first ? "" : "+", at_point_names[p]);
+			first = false;
+		}
+	ep(cl, sizeof(cl), c->fam, c->caddr, c->cport);
+	ep(sv, sizeof(sv), c->fam, c->saddr, c->sport);
+	int64_t t = r->t[s->inner][AT_CF] - at_clock_at(&x->clk[s->inner], r->t[s->inner][AT_CF]);
+	fprintf(f, ",%s,%s,%" PRId64 "\n", cl, sv, t);
+}
+
+/* ---- the report ------------------------------------------------------------------- */
+
+static void points(struct at_ctx *x, struct out *o)
+{
+	static const struct out_col cols[] = {
+		{"point", "Point"}, {"file", "File"}, {"rpcs", "NFS RPCs"}, {"matched", "Matched"},
+		{"missing", "Missing"}, {"extra", "Extra"}, {"duplicates", "Dups"}, {"other_rpcs", "Other RPCs"},
+	};
+	bool text = out_mode(o) == OUT_TEXT;
+	if (text) {
+		out_table_begin(o, NULL, "Points (matched/missing/extra against the innermost point)", cols, 8);
+	} else {
+		out_begin(o, "points", NULL);
+	}
+	for (int p = 0; p < AT_NPT; p++) {
+		const struct at_point *pt = &x->pt[p];
+		if (!(x->given & 1u << p))
+			continue;
+		if (text) {
+			out_row_begin(o);
+			out_cell_str(o, at_point_names[p]);
+			out_cell_str(o, pt->file);
+			out_cell_u64(o, pt->rpcs);
+			out_cell_u64(o, pt->matched);
+			out_cell_u64(o, pt->missing);
+			out_cell_u64(o, pt->extra);
+			out_cell_u64(o, pt->dups);
+			out_cell_u64(o, pt->other);
+			out_row_end(o);
+			continue;
+		}
+		out_begin(o, at_point_names[p], NULL);
+		out_str(o, "file", NULL, pt->file);
+		out_u64(o, "rpcs", NULL, pt->rpcs, NULL);
+		out_u64(o, "matched", NULL, pt->matched, NULL);
+		out_u64(o, "missing", NULL, pt->missing, NULL);
+		out_u64(o, "extra", NULL, pt->extra, NULL);
+		out_u64(o, "duplicates", NULL, pt->dups, NULL);
+		out_u64(o, "other_rpcs", NULL, pt->other, NULL);
+		if (p != AT_APP)
+			out_u64(o, "packets", NULL, pt->packets, NULL);
+		out_bool(o, "reference", NULL, p == x->ref);
+		out_end(o);
+	}
+	if (text)
+		out_table_end(o);
+	else
+		out_end(o);
+	if (x->given & 1u) {
+		out_begin(o, "app", text ? "App trace" : NULL);
+		out_u64(o, "records", "Records", x->app_records, NULL);
+		out_u64(o, "transport_failures", "RPCs without a reply (not attributed)", x->app_transport, NULL);
+		out_u64(o, "without_conn", "RPCs of an unknown connection", x->app_noconn, NULL);
+		out_end(o);
+	}
+}
+
+static void offsets(struct at_ctx *x, struct out *o)
+{
+	bool text = out_mode(o) == OUT_TEXT;
+	char b1[32], b2[32];
+	if (!text) {
+		const char *keys[3] = {"offsets_ns", "offset_uncertainty_ns", "offset_drift_ppm"};
+		for (int k = 0; k < 3; k++) {
+			out_begin(o, keys[k], NULL);
+			for (int p = 0; p < AT_NPT; p++) {
+				if (!(x->given & 1u << p))
+					continue;
+				const struct at_clock *c = &x->clk[p];
+				if (k == 0)
+					out_i64(o, at_point_names[p], NULL, at_clock_at(c, c->tref), NULL);
+				else if (k == 1)
+					out_i64(o, at_point_names[p], NULL, c->unc_ns, NULL);
+				else
+					out_dbl(o, at_point_names[p], NULL, c->drift * 1e6, NULL, NULL);
+			}
+			out_end(o);
+		}
+		out_str(o, "offsets_from", NULL, at_point_names[x->ref == AT_APP ? AT_GUEST : x->ref]);
+	}
+	static const struct out_col cols[] = {
+		{"inner", "Inner"}, {"outer", "Outer"}, {"theta_ns", "Offset"}, {"uncertainty_ns", "+-"},
+		{"drift_ppm", "Drift ppm"}, {"samples", "Samples"}, {"method", "Method"},
+	};
+	if (!x->npairs) {
+		if (text)
+			out_note(o, "Clock offsets: one clock only");
+		return;
+	}
+	out_table_begin(o, "offset_pairs", "Clock offsets (outer clock minus inner)",
+			cols, 7);
+	for (unsigned i = 0; i < x->npairs; i++) {
+		const struct at_pair *pr = &x->pairs[i];
+		out_row_begin(o);
+		out_cell_str(o, at_point_names[pr->a]);
+		out_cell_str(o, at_point_names[pr->b]);
+		if (text) {
+			int64_t th = pr->c.theta_ns;
+			snprintf(b1, sizeof(b1), "%s%s", th < 0 ? "-" : "+", out_fmt_ns(b2, sizeof(b2), (uint64_t)llabs(th)));
+			out_cell_str(o, b1);
+			out_cell_str(o, out_fmt_ns(b2, sizeof(b2), (uint64_t)pr->c.unc_ns));
+		} else {
+			out_cell_dbl(o, (double)pr->c.theta_ns, "%.0f");
+			out_cell_dbl(o, (double)pr->c.unc_ns, "%.0f");
+		}
+		out_cell_dbl(o, pr->c.drift * 1e6, "%.2f");
+		out_cell_u64(o, pr->c.samples);
+		out_cell_str(o, at_off_method_names[pr->c.method]);
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
+static void share_json(struct out *o, const struct at_ctx *x, const struct at_opst *s)
+{
+	char g[48];
+	out_begin(o, "shares", NULL);
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] != k)
+			continue;
+		out_begin(o, at_group_name(x->grp, (unsigned)k, g, sizeof(g)), NULL);
+		out_u64(o, "p50_ns", NULL, hist_percentile(s->sh[k], 50), NULL);
+		out_u64(o, "p99_ns", NULL, hist_percentile(s->sh[k], 99), NULL);
+		out_dbl(o, "mean_ns", NULL, (double)s->sum[k] / (double)s->n, NULL, NULL);
+		out_dbl(o, "part", NULL, part(s->sum[k], s->sum_tot), NULL, NULL);
+		out_i64(o, "min_ns", NULL, s->min[k], NULL);
+		out_u64(o, "negative", NULL, s->neg[k], NULL);
+		out_str(o, "what", NULL, at_share_words(x, s, (unsigned)k, false));
+		out_end(o);
+	}
+	out_end(o);
+	if (has_sub(x)) {
+		out_begin(o, "host_split", NULL);
+		out_dbl(o, "vnet_part", NULL, part(s->sub[0], s->sum_tot), NULL, NULL);
+		out_dbl(o, "bridge_part", NULL, part(s->sub[1], s->sum_tot), NULL, NULL);
+		out_dbl(o, "tail_vnet_part", NULL, part(s->tail_sub[0], s->tail_tot), NULL, NULL);
+		out_dbl(o, "tail_bridge_part", NULL, part(s->tail_sub[1], s->tail_tot), NULL, NULL);
+		out_end(o);
+	}
+	out_begin(o, "tail", NULL);
+	out_u64(o, "count", NULL, s->tail_n, NULL);
+	out_u64(o, "threshold_ns", NULL, s->p99, NULL);
+	out_dbl(o, "total_mean_ns", NULL, s->tail_n ? (double)s->tail_tot / (double)s->tail_n : 0, NULL, NULL);
+	out_begin(o, "shares", NULL);
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] != k)
+			continue;
+		out_begin(o, at_group_name(x->grp, (unsigned)k, g, sizeof(g)), NULL);
+		out_dbl(o, "mean_ns", NULL, s->tail_n ? (double)s->tail_sum[k] / (double)s->tail_n : 0, NULL, NULL);
+		out_dbl(o, "part", NULL, part(s->tail_sum[k], s->tail_tot), NULL, NULL);
+		out_end(o);
+	}
+	out_end(o);
+	int d1, d2;
+	dominant(x, s, s->tail_n > 0, &d1, &d2);
+	if (d1 >= 0) {
+		const int64_t *sum = s->tail_n ? s->tail_sum : s->sum;
+		int64_t tot = s->tail_n ? s->tail_tot : s->sum_tot;
+		out_str(o, "dominant", NULL, at_group_name(x->grp, (unsigned)d1, g, sizeof(g)));
+		out_dbl(o, "dominant_part", NULL, part(sum[d1], tot), NULL, NULL);
+		if (d2 >= 0) {
+			out_str(o, "runner_up", NULL, at_group_name(x->grp, (unsigned)d2, g, sizeof(g)));
+			out_dbl(o, "runner_up_part", NULL, part(sum[d2], tot), NULL, NULL);
+		}
+	}
+	out_end(o);
+}
+
+static void ops_json(struct at_ctx *x, struct out *o)
+{
+	char v[256];
+	out_begin(o, "ops", NULL);
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		const struct at_opst *s = &x->ops[op];
+		if (!s->n)
+			continue;
+		out_begin(o, op_key(op), NULL);
+		out_u64(o, "count", NULL, s->n, NULL);
+		out_begin(o, "total_ns", NULL);
+		out_u64(o, "p50", NULL, hist_percentile(s->tot, 50), NULL);
+		out_u64(o, "p99", NULL, hist_percentile(s->tot, 99), NULL);
+		out_dbl(o, "mean", NULL, (double)s->sum_tot / (double)s->n, NULL, NULL);
+		out_u64(o, "max", NULL, s->tot->max, NULL);
+		out_end(o);
+		share_json(o, x, s);
+		out_str(o, "verdict", NULL, at_verdict(x, op, v, sizeof(v)));
+		out_end(o);
+	}
+	out_end(o);
+}
+
+static double us(double ns)
+{
+	return ns / 1000.0;
+}
+
+static void ops_text(struct at_ctx *x, struct out *o)
+{
+	struct out_col cols[3 + 3 * AT_NSH];
+	char titles[AT_NSH][3][64], g[48];
+	unsigned nc = 0, ng = 0;
+	int gk[AT_NSH];
+	cols[nc++] = (struct out_col){"op", "Op"};
+	cols[nc++] = (struct out_col){"count", "RPCs"};
+	cols[nc++] = (struct out_col){"total", "total p50/p99 us"};
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] != k)
+			continue;
+		at_group_name(x->grp, (unsigned)k, g, sizeof(g));
+		snprintf(titles[ng][0], 64, "%s p50/p99", g);
+		snprintf(titles[ng][1], 64, "%s %%time", g);
+		snprintf(titles[ng][2], 64, "%s tail%%", g);
+		cols[nc++] = (struct out_col){NULL, titles[ng][0]};
+		cols[nc++] = (struct out_col){NULL, titles[ng][1]};
+		cols[nc++] = (struct out_col){NULL, titles[ng][2]};
+		gk[ng++] = k;
+	}
+	out_table_begin(o, NULL, "Attribution per op (us; %time: part of all time, tail%: part of the time of RPCs above the op's p99)",
+			cols, nc);
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		const struct at_opst *s = &x->ops[op];
+		char b[64];
+		if (!s->n)
+			continue;
+		out_row_begin(o);
+		out_cell_str(o, op_key(op));
+		out_cell_u64(o, s->n);
+		snprintf(b, sizeof(b), "%.1f / %.1f", us((double)hist_percentile(s->tot, 50)),
+			 us((double)hist_percentile(s->tot, 99)));
+		out_cell_str(o, b);
+		for (unsigned i = 0; i < ng; i++) {
+			int k = gk[i];
+			snprintf(b, sizeof(b), "%.1f / %.1f", us((double)hist_percentile(s->sh[k], 50)),
+				 us((double)hist_percentile(s->sh[k], 99)));
+			out_cell_str(o, b);
+			out_cell_dbl(o, 100 * part(s->sum[k], s->sum_tot), "%.1f");
+			out_cell_dbl(o, 100 * part(s->tail_sum[k], s->tail_tot), "%.1f");
+		}
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_begin(o, NULL, "Verdicts");
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		char v[256];
+		if (x->ops[op].n)
+			out_note(o, "%s", at_verdict(x, op, v, sizeof(v)));
+	}
+	out_end(o);
+}
+
+static void series(struct at_ctx *x, struct out *o)
+{
+	char g[48], keys[AT_NSH][64];
+	struct out_col cols[3 + AT_NSH];
+	unsigned nc = 0;
+	if (out_mode(o) == OUT_TEXT) {
+		out_note(o, "Shares over time: %u bins of %.3g s (in --json and --html)", x->nbins, (double)x->binw / 1e9);
+		return;
+	}
+	cols[nc++] = (struct out_col){"t_s", NULL};
+	cols[nc++] = (struct out_col){"rpcs", NULL};
+	cols[nc++] = (struct out_col){"total_mean_ns", NULL};
+	for (int k = 0; k < AT_NSH; k++)
+		if (x->grp[k] == k) {
+			snprintf(keys[k], sizeof(keys[k]), "%s_mean_ns", at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+			cols[nc++] = (struct out_col){keys[k], NULL};
+		}
+	out_begin(o, "series", NULL);
+	out_dbl(o, "bin_s", NULL, (double)x->binw / 1e9, NULL, NULL);
+	out_table_begin(o, "points", NULL, cols, nc);
+	for (uint32_t i = 0; i < x->nbins; i++) {
+		const struct at_bin *b = &x->bins[i];
+		double n = b->n ? (double)b->n : 1;
+		out_row_begin(o);
+		out_cell_dbl(o, (double)i * (double)x->binw / 1e9, "%.3f");
+		out_cell_u64(o, b->n);
+		out_cell_dbl(o, (double)b->tot / n, "%.0f");
+		for (int k = 0; k < AT_NSH; k++)
+			if (x->grp[k] == k)
+				out_cell_dbl(o, (double)b->sum[k] / n, "%.0f");
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_end(o);
+}
+
+void at_report(struct at_ctx *x, struct out *o)
+{
+	bool text = out_mode(o) == OUT_TEXT;
+	char g[48];
+	points(x, o);
+	offsets(x, o);
+	out_begin(o, "attribution", "Attribution");
+	out_u64(o, "rpcs", "RPCs seen at every point", x->complete, NULL);
+	out_u64(o, "rpcs_incomplete", "RPCs missing at some point (CSV only)", x->incomplete, NULL);
+	out_str(o, "total", "Total is", x->ref == AT_APP ? "app latency (nfsbench trace)" : "innermost capture's exchange");
+	out_str(o, "split_at", "Forward delays follow the call's", x->by_last ? "last byte" : "first byte");
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] < 0 && text)
+			out_note(o, "  %s: not measured (no point inside it)", at_share_names[k]);
+		else if (x->grp[k] == k && k + 1 < AT_NSH && x->grp[k + 1] == k && text)
+			out_note(o, "  %s: merged (a capture point between them is missing)",
+				 at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+	}
+	if (!text) {
+		struct json_object *arr = json_object_new_array();
+		for (int k = 0; arr && k < AT_NSH; k++)
+			if (x->grp[k] == k)
+				json_object_array_add(arr, json_object_new_string(at_group_name(x->grp, (unsigned)k, g, sizeof(g))));
+		out_json(o, "shares", arr);
+		ops_json(x, o);
+	}
+	out_end(o);
+	if (text && x->complete)
+		ops_text(x, o);
+	series(x, o);
+}
+
+/* ---- HTML -------------------------------------------------------------------------- */
+
+static const char *const hcolors[AT_NSH] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"};
+
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static void legend(FILE *f, const struct at_ctx *x, int y)
+{
+	char g[48];
+	int lx = 10;
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] != k)
+			continue;
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", lx, y,
+			hcolors[k], lx + 16, y + 10);
+		esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+		fputs("</text>\n", f);
+		lx += 130;
+	}
+}
+
+/* One horizontal bar of 100%: each group's part of the time. */
+static void bar(FILE *f, const struct at_ctx *x, int y, const int64_t *sum, int64_t tot, const char *label)
+{
+	const double bx = 170, bw = 560;
+	double pos = bx, neg = 0;
+	for (int k = 0; k < AT_NSH; k++)
+		if (x->grp[k] == k && sum[k] > 0)
+			neg += (double)sum[k];
+	fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\">", bx - 6, y + 13);
+	esc(f, label);
+	fputs("</text>\n", f);
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] != k || sum[k] <= 0 || neg <= 0)
+			continue;
+		double w = bw * (double)sum[k] / neg;
+		fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"><title>%.1f%%</title></rect>", pos,
+			y, w, hcolors[k], 100 * part(sum[k], tot));
+		if (w > 34)
+			fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#fff\">%.0f%%</text>", pos + 3, y + 13,
+				100 * part(sum[k], tot));
+		pos += w;
+	}
+	fputc('\n', f);
+}
+
+static void bars(FILE *f, const struct at_ctx *x)
+{
+	unsigned n = 0;
+	for (unsigned op = 0; op <= AT_ALL; op++)
+		n += x->ops[op].n > 0;
+	int h = 40 + (int)n * 50;
+	fputs("<h2>Share of latency per operation: all RPCs and the tail (above the op's p99)</h2>\n", f);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" font-family=\"sans-serif\" "
+		   "font-size=\"11\">\n", h);
+	legend(f, x, 8);
+	int y = 34;
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		const struct at_opst *s = &x->ops[op];
+		char l[96];
+		if (!s->n)
+			continue;
+		snprintf(l, sizeof(l), "%s all (%" PRIu64 ")", op_key(op), s->n);
+		bar(f, x, y, s->sum, s->sum_tot, l);
+		snprintf(l, sizeof(l), "%s tail (%" PRIu64 ")", op_key(op), s->tail_n);
+		bar(f, x, y + 22, s->tail_sum, s->tail_tot, l);
+		y += 50;
+	}
+	fputs("</svg>\n", f);
+}
+
+static void timeseries(FILE *f, const struct at_ctx *x)
+{
+	const int W = 760, H = 300, ML = 70, MR = 20, MT = 30, MB = 40;
+	double vmax = 1, tmax = x->nbins > 1 ? (double)(x->nbins - 1) * (double)x->binw / 1e9 : 1;
+	for (uint32_t i = 0; i < x->nbins; i++)
+		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n / 1000 > vmax)
+			vmax = (double)x->bins[i].tot / (double)x->bins[i].n / 1000;
+	fputs("<h2>Mean share per RPC over time (stacked, us)</h2>\n", f);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+		   "font-size=\"11\">\n", W, H);
+	legend(f, x, 8);
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", ML, MT,
+		W - ML - MR, H - MT - MB);
+	for (int k = 0; k <= 4; k++) {
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>", ML - 4,
+			H - MB - (H - MT - MB) * k / 4.0 + 4, vmax * k / 4);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3gs</text>\n",
+			ML + (W - ML - MR) * k / 4.0, H - MB + 14, tmax * k / 4);
+	}
+	/* stacked areas, outermost share on top: each polygon runs along the
+	 * cumulative sum up to its share and back along the one below */
+	for (int k = AT_NSH - 1; k >= 0; k--) {
+		if (x->grp[k] != k)
+			continue;
+		fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.8\" points=\"", hcolors[k]);
+		for (int pass = 0; pass < 2; pass++) {
+			for (uint32_t j = 0; j < x->nbins; j++) {
+				uint32_t i = pass ? x->nbins - 1 - j : j;
+				const struct at_bin *b = &x->bins[i];
+				double acc = 0, n = b->n ? (double)b->n : 1;
+				for (int q = 0; q <= k - pass; q++)
+					if (x->grp[q] == q && b->sum[q] > 0)
+						acc += (double)b->sum[q] / n / 1000;
+				if (pass && k == 0)
+					acc = 0;
+				double t = (double)i * (double)x->binw / 1e9;
+				fprintf(f, "%.1f,%.1f ", ML + (W - ML - MR) * t / tmax,
+					H - MB - (H - MT - MB) * (acc > vmax ? vmax : acc) / vmax);
+			}
+		}
+		fputs("\"/>\n", f);
+	}
+	fputs("</svg>\n", f);
+}
+
+int at_html(struct at_ctx *x, FILE *f)
+{
+	char v[256], b1[32];
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nfscap attribute</title>\n"
+	      "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
+	      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
+	      "h2{font-size:1.1em;margin-top:1.5em}</style></head><body>\n<h1>Where the time goes</h1>\n", f);
+	fputs("<table><tr><th>Point</th><th>File</th><th>NFS RPCs</th><th>Matched</th><th>Missing</th><th>Extra</th>"
+	      "<th>Clock offset</th><th>&#177;</th></tr>\n", f);
+	for (int p = 0; p < AT_NPT; p++) {
+		if (!(x->given & 1u << p))
+			continue;
+		const struct at_point *pt = &x->pt[p];
+		int64_t th = at_clock_at(&x->clk[p], x->clk[p].tref);
+		fprintf(f, "<tr><td>%s</td><td>", at_point_names[p]);
+		esc(f, pt->file);
+		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%s%s</td>",
+			pt->rpcs, pt->matched, pt->missing, pt->extra, th < 0 ? "-" : "+",
+			out_fmt_ns(v, sizeof(v), (uint64_t)llabs(th)));
+		fprintf(f, "<td>%s</td></tr>\n", out_fmt_ns(b1, sizeof(b1), (uint64_t)x->clk[p].unc_ns));
+	}
+	fputs("</table>\n<h2>Verdicts</h2>\n<ul>\n", f);
+	for (unsigned op = 0; op <= AT_ALL; op++)
+		if (x->ops[op].n) {
+			fputs("<li>", f);
+			esc(f, at_verdict(x, op, v, sizeof(v)));
+			fputs("</li>\n", f);
+		}
+	fputs("</ul>\n", f);
+	if (x->complete) {
+		bars(f, x);
+		timeseries(f, x);
+	} else {
+		fputs("<p>No RPC was seen at every point: nothing to draw.</p>\n", f);
+	}
+	fputs("</body></html>\n", f);
+	return ferror(f) ? 5 : 0; /* EIO */
+}
