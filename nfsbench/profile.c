@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "nbclient.h"
 
 static const char *const kind_names[NB_K_MAX] = {
 	"read",	  "readall", "write",	"writeall", "append", "create",	    "delete", "stat",
@@ -227,21 +228,6 @@ static int parse_group(struct cfg *c, struct json_object *o, const char *kp, str
 	return 0;
 }
 
-int nb_client_parse(struct cfg *c, struct json_object *o, const char *kp, struct nb_client *out)
-{
-	static const char *const keys[] = { "connections", "slots", "rsize", "wsize", NULL };
-	int rc;
-	if (!json_object_is_type(o, json_type_object))
-		return cfg_error(c, kp, "expected an object");
-	if ((rc = cfg_check_keys(c, o, kp, keys)))
-		return rc;
-	OPT(get_uint(c, o, kp, "connections", 1, 256, &out->connections));
-	OPT(get_uint(c, o, kp, "slots", 1, 4096, &out->slots));
-	OPT(cfg_get_size(c, o, kp, "rsize", &out->rsize));
-	OPT(cfg_get_size(c, o, kp, "wsize", &out->wsize));
-	return 0;
-}
-
 static void group_defaults(struct nb_group *g, unsigned i)
 {
 	snprintf(g->name, sizeof(g->name), "group%u", i);
@@ -302,18 +288,18 @@ static int parse_root(struct cfg *c, struct nb_profile *p)
 	p->ngroups = (unsigned)n;
 	struct json_object *cl;
 	if (json_object_object_get_ex(root, "nfsbench", &cl)) {
-		struct nb_client cli = { 0 };
-		if ((rc = nb_client_parse(c, cl, "nfsbench", &cli)))
+		struct nfsbench_cfg cli = { 0 };
+		if ((rc = nfsbench_cfg_parse(c, cl, "nfsbench", &cli)))
 			return rc;
 		for (unsigned i = 0; i < p->ngroups; i++) {
 			struct nb_group *g = &p->groups[i];
-			if (cli.connections)
+			if (cli.has_connections)
 				g->connections = cli.connections;
-			if (cli.slots)
+			if (cli.has_slots)
 				g->slots = cli.slots;
-			if (cli.rsize)
+			if (cli.has_rsize)
 				g->read_bs = cli.rsize;
-			if (cli.wsize)
+			if (cli.has_wsize)
 				g->write_bs = cli.wsize;
 		}
 	}

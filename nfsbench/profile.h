@@ -86,15 +86,4 @@ int nb_profile_load(struct nb_profile *p, const char *path, char *err, size_t er
  * cannot run; one line in err. */
 int nb_profile_check(const struct nb_profile *p, char *err, size_t errlen);
 
-/* Parse the "nfsbench" client section that nfstune profiles carry
- * (connections, slots, rsize, wsize) from an already loaded cfg object.
- * Fields not present are left alone. */
-struct cfg;
-struct json_object;
-struct nb_client {
-	unsigned connections, slots;
-	uint64_t rsize, wsize;
-};
-int nb_client_parse(struct cfg *c, struct json_object *obj, const char *keypath, struct nb_client *out);
-
 #endif

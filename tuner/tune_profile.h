@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "cfg.h"
-#include "nfsbench_cfg.h"
+#include "nbclient.h"
 #include "tune.h"
 
 #define PROF_MAX_FILES 16

@@ -4,7 +4,7 @@
  * qdisc values and journal lines. Any bytes must give a clean result or a
  * clean error: no crash, leak or undefined behaviour.
  */
-// fuzz-sources: tuner/engine.c tuner/ethtool.c tuner/irq.c tuner/journal.c tuner/link.c tuner/nfs.c tuner/nfsbench_cfg.c tuner/nl.c tuner/profile.c tuner/qdisc.c tuner/queue.c tuner/sunrpc.c tuner/sysctl.c tuner/util.c tuner/virtio.c
+// fuzz-sources: tuner/engine.c tuner/ethtool.c tuner/irq.c tuner/journal.c tuner/link.c tuner/nfs.c tuner/nl.c tuner/profile.c tuner/qdisc.c tuner/queue.c tuner/sunrpc.c tuner/sysctl.c tuner/util.c tuner/virtio.c
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -127,8 +127,8 @@ for off in ${OFFLOADS:-on off}; do
 		bash -c "'$NFSCAP' report '$d/busy/snap0.pcap' --json --per-rpc '$d/busy/full.csv' >'$d/busy/full.json'"
 	check "offloads $off, busy: counts and mean srt equal tshark's" compare_tshark "$d/busy/snap0.pcap" "$d/busy/full.json"
 	"$NFSCAP" report "$d/busy/snap200.pcap" --json --per-rpc "$d/busy/s200.csv" >"$d/busy/s200.json"
-	check "offloads $off, busy: 200-byte capture taken alongside: every RPC found has the same times (socket timestamp skew <= 1 ms)" \
-		compare_rpcs "$d/busy/full.csv" "$d/busy/s200.csv" 1000000 0
+	check "offloads $off, busy: 200-byte capture taken alongside: every RPC found has the same times (socket timestamp skew <= 5 ms)" \
+		compare_rpcs "$d/busy/full.csv" "$d/busy/s200.csv" 5000000 0
 	editcap -s 200 "$d/busy/snap0.pcap" "$d/busy/cut.pcap" 2>/dev/null
 	"$NFSCAP" report "$d/busy/cut.pcap" --json --per-rpc "$d/busy/cut.csv" >"$d/busy/cut.json"
 	check "offloads $off, busy: full capture cut at 200 bytes: the same times to the ns" \
@@ -166,8 +166,11 @@ for off in ${OFFLOADS:-on off}; do
 	check "offloads $off, one in flight: headers-only cut gives the same RPCs and times to the ns" \
 		compare_rpcs "$d/sync/full.csv" "$d/sync/cut.csv" 0 1
 	"$NFSCAP" report "$d/sync/snap200.pcap" --json --per-rpc "$d/sync/s200.csv" >"$d/sync/s200.json"
-	check "offloads $off, one in flight: 200-byte capture taken alongside gives the same RPCs (times within 1 ms)" \
-		compare_rpcs "$d/sync/full.csv" "$d/sync/s200.csv" 1000000 1
+	# Two tcpdumps stamp each packet on their own; under load (one CI run)
+	# their stamps drifted 1.4 ms apart. Same RPCs, times within 5 ms; the
+	# to-the-nanosecond check is the editcap cut above.
+	check "offloads $off, one in flight: 200-byte capture taken alongside gives the same RPCs (times within 5 ms)" \
+		compare_rpcs "$d/sync/full.csv" "$d/sync/s200.csv" 5000000 1
 	for k in READ WRITE; do
 		a=$(jget "$d/sync/full.json" "d['nfs']['v3']['$k']['count']")
 		b=$(jget "$d/sync/s200.json" "d['nfs']['v3']['$k']['count']")

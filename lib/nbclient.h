@@ -1,7 +1,6 @@
-/* nfsbench_cfg.h - the "nfsbench" section of a tuning profile: the client
- * settings nfsbench should run with on a host tuned by this profile. Kept
- * free of nfstune's types (only lib/cfg.h) so nfsbench can compile the same
- * parser. */
+/* nbclient.h - the "nfsbench" section of a profile: the client settings
+ * (connections, slots, rsize, wsize) nfsbench should run with on a host
+ * tuned by that profile. One parser, used by nfstune and by nfsbench. */
 #ifndef NFSTUNE_NFSBENCH_CFG_H
 #define NFSTUNE_NFSBENCH_CFG_H
 

@@ -1,5 +1,5 @@
-/* nfsbench_cfg.c - parse and validate a profile's "nfsbench" section. */
-#include "nfsbench_cfg.h"
+/* nbclient.c - parse and validate a profile's "nfsbench" section (nbclient.h). */
+#include "nbclient.h"
 
 #include <errno.h>
 #include <string.h>
