@@ -53,10 +53,12 @@ static void conn_retire_some(struct cap_ana *a, uint64_t now)
 	for (uint32_t i = 0; i < a->nconns; i++) {
 		struct cap_conn *c = &a->chunks[i / 256][i % 256];
 		if (c->inflight == 0 && (c->closed || now - c->last_ts > 60 * NS)) {
-			struct cap_conn **pp = &a->htab[c->hash & a->hmask];
-			while (*pp != c)
-				pp = &(*pp)->hnext;
-			*pp = c->hnext;
+			if (!c->unlinked) {
+				struct cap_conn **pp = &a->htab[c->hash & a->hmask];
+				while (*pp != c)
+					pp = &(*pp)->hnext;
+				*pp = c->hnext;
+			}
 			cap_tcp_flush(a, c);
 			for (int d = 0; d < 2; d++) {
 				struct cap_tcpstat *t = &a->s.tcp, *s = &c->h[d].st;
@@ -77,11 +79,13 @@ static void conn_retire_some(struct cap_ana *a, uint64_t now)
 		if (kept != i) {
 			/* compact: move c to slot kept, fixing the chain that points at it */
 			struct cap_conn *dst = &a->chunks[kept / 256][kept % 256];
-			struct cap_conn **pp = &a->htab[c->hash & a->hmask];
-			while (*pp != c)
-				pp = &(*pp)->hnext;
+			if (!c->unlinked) {
+				struct cap_conn **pp = &a->htab[c->hash & a->hmask];
+				while (*pp != c)
+					pp = &(*pp)->hnext;
+				*pp = dst;
+			}
 			*dst = *c;
-			*pp = dst;
 			for (unsigned f = 0; f < CAP_NFRAG; f++)
 				if (a->frag[f].conn == c)
 					a->frag[f].conn = dst;
@@ -877,6 +881,25 @@ void cap_ana_packet(struct cap_ana *a, int dlt, uint64_t ts, const uint8_t *data
 	struct cap_conn *c = conn_get(a, &p, &dir);
 	if (!c)
 		return;
+	/* A SYN with a new initial sequence number on a known 5-tuple is a new
+	 * connection reusing the ports (libnfs binds the same low ports again
+	 * and again): keep the old one's results, start afresh. */
+	if (p.proto == 6 && (p.flags & CAP_TH_SYN) && !(p.flags & CAP_TH_ACK) &&
+	    ((c->h[dir].syn_seen && p.seq != c->h[dir].isn) || (!c->h[dir].syn_seen && c->h[dir].seen) ||
+	     c->closed)) {
+		cap_tcp_flush(a, c);
+		struct cap_conn **pp = &a->htab[c->hash & a->hmask];
+		while (*pp && *pp != c)
+			pp = &(*pp)->hnext;
+		if (*pp)
+			*pp = c->hnext;
+		c->unlinked = 1;
+		c->closed = 1;
+		memset(a->cache, 0, sizeof(a->cache));
+		c = conn_get(a, &p, &dir);
+		if (!c)
+			return;
+	}
 	c->last_ts = ts;
 	if (p.proto == 6)
 		cap_tcp_segment(a, c, dir, &p);

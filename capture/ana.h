@@ -69,6 +69,7 @@ struct cap_client {
 };
 
 struct cap_conn {
+	uint8_t unlinked; /* a newer connection took its 5-tuple (port reuse) */
 	struct cap_conn *hnext;
 	uint8_t addr[2][16];
 	uint16_t port[2];
