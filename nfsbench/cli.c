@@ -489,12 +489,24 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		err_msg("run failed: %s", res.error);
 	int code = res.failed ? 1 : res.interrupted ? 130 : 0;
 	if (!code) {
-		for (unsigned i = 0; i < NB_K_MAX; i++)
-			if (res.total.op[i].errors) {
-				err_msg("%llu %s operations failed (see errors_by_status)",
-					(unsigned long long)res.total.op[i].errors, nb_kind_name(i));
-				code = 1;
+		for (unsigned i = 0; i < NB_K_MAX; i++) {
+			const struct nb_opstat *o = &res.total.op[i];
+			if (!o->errors)
+				continue;
+			/* name the statuses: this line is often all a log keeps */
+			char why[256] = "", b[32];
+			size_t n = 0;
+			for (unsigned e = 0; e < o->nerr && n < sizeof(why) - 40; e++) {
+				uint32_t st = o->err[e].status;
+				const char *name = st == NB_ST_VERIFY	       ? "VERIFY_MISMATCH"
+						   : st & NB_ST_TRANSPORT ? "RPC_TRANSPORT_ERROR"
+									  : nfsio_status_name(st, b, sizeof(b));
+				n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s x%llu", e ? ", " : "", name,
+						      (unsigned long long)o->err[e].count);
 			}
+			err_msg("%llu %s operations failed: %s", (unsigned long long)o->errors, nb_kind_name(i), why);
+			code = 1;
+		}
 	}
 	if (res.total.verify_errors && !res.failed)
 		code = 1;
