@@ -497,11 +497,8 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 			char why[256] = "", b[32];
 			size_t n = 0;
 			for (unsigned e = 0; e < o->nerr && n < sizeof(why) - 40; e++) {
-				uint32_t st = o->err[e].status;
-				const char *name = st == NB_ST_VERIFY	       ? "VERIFY_MISMATCH"
-						   : st & NB_ST_TRANSPORT ? "RPC_TRANSPORT_ERROR"
-									  : nfsio_status_name(st, b, sizeof(b));
-				n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s x%llu", e ? ", " : "", name,
+				n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s x%llu", e ? ", " : "",
+						      nb_status_name(o->err[e].status, b, sizeof(b)),
 						      (unsigned long long)o->err[e].count);
 			}
 			err_msg("%llu %s operations failed: %s", (unsigned long long)o->errors, nb_kind_name(i), why);

@@ -847,8 +847,6 @@ static void on_done(struct nfsio_req *req, const struct nfsio_result *r)
 		trace_add_rpc(t->tb, &tr);
 	}
 	if (r->rpc == NFSIO_CANCEL || c->dead) {
-		uint32_t st;
-		(void)st;
 		op_finished(t, s, status ? status : NB_ST_TRANSPORT | NFSIO_CANCEL, now);
 		slot_free(t, s);
 		return;

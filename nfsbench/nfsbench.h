@@ -144,6 +144,8 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks);
 /* report.c */
 int nb_report(const struct nb_config *cfg, const struct nb_result *res);
 const char *nb_rw_name(enum nb_rw rw);
+/* An error table's status: "NFS3ERR_NOENT", "RPC_TIMEOUT", "VERIFY_MISMATCH"... */
+const char *nb_status_name(uint32_t status, char *buf, size_t len);
 
 /* verify.c: blocks of NB_VERIFY_BLOCK bytes carry a header and a CRC32C */
 uint32_t nb_crc32c(uint32_t crc, const void *buf, size_t len);

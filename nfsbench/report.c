@@ -18,7 +18,7 @@ static const char *stable_name(int s)
 	return s == 2 ? "file" : s == 1 ? "data" : "unstable";
 }
 
-static const char *status_name(uint32_t st, char *b, size_t len)
+const char *nb_status_name(uint32_t st, char *b, size_t len)
 {
 	if (st == NB_ST_VERIFY)
 		return "VERIFY_MISMATCH";
@@ -54,7 +54,7 @@ static void errors_by_status(struct out *o, const struct nb_opstat *s)
 		return;
 	out_begin(o, "errors_by_status", "errors by status");
 	for (unsigned i = 0; i < s->nerr; i++) {
-		const char *name = status_name(s->err[i].status, b, sizeof(b));
+		const char *name = nb_status_name(s->err[i].status, b, sizeof(b));
 		out_u64(o, name, name, s->err[i].count, NULL);
 	}
 	if (s->err_other)

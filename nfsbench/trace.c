@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "nfsio.h"
+#include "nfsbench.h"
 
 #define BUF_RECS 4096
 
@@ -243,13 +243,7 @@ static void dump_conn(void *arg, const struct trace_conn *c)
 static void dump_rpc(void *arg, const struct trace_rpc *r)
 {
 	char sbuf[32];
-	const char *st;
-	if (r->status & TRACE_ST_TRANSPORT) {
-		unsigned t = r->status & ~TRACE_ST_TRANSPORT;
-		st = t == 2 ? "RPC_TIMEOUT" : t == 3 ? "RPC_CANCELLED" : "RPC_ERROR";
-	} else {
-		st = nfsio_status_name(r->status, sbuf, sizeof(sbuf));
-	}
+	const char *st = nb_status_name(r->status, sbuf, sizeof(sbuf));
 	uint64_t lat = r->complete_ns >= r->issue_ns ? r->complete_ns - r->issue_ns : 0;
 	fprintf(arg, "%u,0x%08x,%s,%u,%llu,%u,%s,%llu,%llu,%llu,%u\n", r->conn, r->xid, nb_op_name(r->op),
 		r->file, (unsigned long long)r->offset, r->length, st, (unsigned long long)r->issue_ns,

@@ -532,25 +532,13 @@ static int irqk_read(struct tune *t, struct knob *k)
 	return 0;
 }
 
-static bool irqk_same(const struct knob *k, const char *cur, const char *want)
-{
-	struct cpulist a, b;
-	(void)k;
-	if (parse_cpulist(cur, &a, NULL, 0) || parse_cpulist(want, &b, NULL, 0))
-		return !strcmp(cur, want);
-	return !memcmp(&a, &b, sizeof(a));
-}
-
 static int irqk_check(struct tune *t, struct knob *k)
 {
-	struct cpulist want, online;
-	if (parse_cpulist(k->want, &want, k->err, sizeof(k->err)))
-		return EINVAL;
-	if (!tune_online_cpus(t, &online))
-		for (unsigned c = 0; c < CPU_LIST_MAX; c++)
-			if (cpulist_has(&want, c) && !cpulist_has(&online, c))
-				return knob_fail(k, EINVAL, "CPU %u is not online", c);
-	if (!irqk_same(k, k->cur, k->want) && tune_process_running(t, "irqbalance")) {
+	struct cpulist want;
+	int rc = tune_want_cpus(t, k, &want);
+	if (rc)
+		return rc;
+	if (!tune_cpulist_same(k, k->cur, k->want) && tune_process_running(t, "irqbalance")) {
 		if (!t->force)
 			return knob_fail(k, EBUSY, "irqbalance is running and would move these IRQs again: stop it "
 					 "(systemctl stop irqbalance) or ban their CPUs from it, or use --force");
@@ -569,7 +557,7 @@ static int irqk_apply(struct tune *t, struct knob *k, const char *v)
 
 const struct knob_type knob_irq = {
 	.name = "irq", .cls = KNOB_LIVE, .rank = RANK_IRQ,
-	.read = irqk_read, .check = irqk_check, .apply = irqk_apply, .same = irqk_same,
+	.read = irqk_read, .check = irqk_check, .apply = irqk_apply, .same = tune_cpulist_same,
 };
 
 int tune_irq_show(struct tune *t, const char *ifname, struct knobs *ks)

@@ -160,16 +160,10 @@ static bool q_same(const struct knob *k, const char *cur, const char *want)
 
 static int q_check(struct tune *t, struct knob *k)
 {
-	struct cpulist want, online;
+	struct cpulist want;
 	if (!strcmp(k->want, "none"))
 		return 0;
-	if (parse_cpulist(k->want, &want, k->err, sizeof(k->err)))
-		return EINVAL;
-	if (!tune_online_cpus(t, &online))
-		for (unsigned c = 0; c < CPU_LIST_MAX; c++)
-			if (cpulist_has(&want, c) && !cpulist_has(&online, c))
-				return knob_fail(k, EINVAL, "CPU %u is not online", c);
-	return 0;
+	return tune_want_cpus(t, k, &want);
 }
 
 static int q_apply(struct tune *t, struct knob *k, const char *v)

@@ -163,6 +163,12 @@ void tune_squash_blanks(char *s);
 bool tune_ifname_ok(const char *s);
 /* Online CPUs of the (possibly fake) machine. */
 int tune_online_cpus(const struct tune *t, struct cpulist *set);
+/* Parse k->want as a CPU list into *want and require every CPU in it to be
+ * online; 0, or EINVAL with k's error set. */
+int tune_want_cpus(struct tune *t, struct knob *k, struct cpulist *want);
+/* A .same for CPU-list knobs: equal sets are equal however they are written
+ * ("0-2" and "0,1,2"); unparsable text compares as text. */
+bool tune_cpulist_same(const struct knob *k, const char *cur, const char *want);
 /* Kernel hex masks ("00000000,0000000f") to and from CPU sets. */
 int tune_mask_parse(const char *s, struct cpulist *set);
 const char *tune_mask_format(const struct cpulist *set, unsigned ncpus, char *buf, size_t len);

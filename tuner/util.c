@@ -299,6 +299,27 @@ int tune_online_cpus(const struct tune *t, struct cpulist *set)
 	return rc;
 }
 
+int tune_want_cpus(struct tune *t, struct knob *k, struct cpulist *want)
+{
+	struct cpulist online;
+	if (parse_cpulist(k->want, want, k->err, sizeof(k->err)))
+		return EINVAL;
+	if (!tune_online_cpus(t, &online))
+		for (unsigned c = 0; c < CPU_LIST_MAX; c++)
+			if (cpulist_has(want, c) && !cpulist_has(&online, c))
+				return knob_fail(k, EINVAL, "CPU %u is not online", c);
+	return 0;
+}
+
+bool tune_cpulist_same(const struct knob *k, const char *cur, const char *want)
+{
+	struct cpulist a, b;
+	(void)k;
+	if (parse_cpulist(cur, &a, NULL, 0) || parse_cpulist(want, &b, NULL, 0))
+		return !strcmp(cur, want);
+	return !memcmp(&a, &b, sizeof(a));
+}
+
 int tune_mask_parse(const char *s, struct cpulist *set)
 {
 	struct cpulist r;

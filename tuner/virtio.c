@@ -319,25 +319,13 @@ static int vh_read(struct tune *t, struct knob *k)
 	return 0;
 }
 
-static bool vh_same(const struct knob *k, const char *cur, const char *want)
-{
-	struct cpulist a, b;
-	(void)k;
-	if (parse_cpulist(cur, &a, NULL, 0) || parse_cpulist(want, &b, NULL, 0))
-		return !strcmp(cur, want);
-	return !memcmp(&a, &b, sizeof(a));
-}
-
 static int vh_check(struct tune *t, struct knob *k)
 {
-	struct cpulist want, online;
-	if (parse_cpulist(k->want, &want, k->err, sizeof(k->err)))
-		return EINVAL;
-	if (!tune_online_cpus(t, &online))
-		for (unsigned c = 0; c < CPU_LIST_MAX; c++)
-			if (cpulist_has(&want, c) && !cpulist_has(&online, c))
-				return knob_fail(k, EINVAL, "CPU %u is not online", c);
-	if (t->root[0] && !vh_same(k, k->cur, k->want))
+	struct cpulist want;
+	int rc = tune_want_cpus(t, k, &want);
+	if (rc)
+		return rc;
+	if (t->root[0] && !tune_cpulist_same(k, k->cur, k->want))
 		return knob_fail(k, ENOTSUP, "thread affinity cannot be set inside a --root tree");
 	return 0;
 }
@@ -363,7 +351,7 @@ static int vh_apply(struct tune *t, struct knob *k, const char *v)
 
 const struct knob_type knob_vhost = {
 	.name = "vhost", .cls = KNOB_LIVE, .rank = RANK_VIRTIO,
-	.read = vh_read, .check = vh_check, .apply = vh_apply, .same = vh_same,
+	.read = vh_read, .check = vh_check, .apply = vh_apply, .same = tune_cpulist_same,
 };
 
 /* ------------------------------------------------------------------ */
