@@ -473,19 +473,6 @@ void at_report(struct at_ctx *x, struct out *o)
 
 static const char *const hcolors[AT_NSH] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"};
 
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 static void legend(FILE *f, const struct at_ctx *x, int y)
 {
 	char g[48];
@@ -495,7 +482,7 @@ static void legend(FILE *f, const struct at_ctx *x, int y)
 			continue;
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", lx, y,
 			hcolors[k], lx + 16, y + 10);
-		esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+		cap_html_esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
 		fputs("</text>\n", f);
 		lx += 130;
 	}
@@ -510,7 +497,7 @@ static void bar(FILE *f, const struct at_ctx *x, int y, const int64_t *sum, int6
 		if (x->grp[k] == k && sum[k] > 0)
 			neg += (double)sum[k];
 	fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\">", bx - 6, y + 13);
-	esc(f, label);
+	cap_html_esc(f, label);
 	fputs("</text>\n", f);
 	for (int k = 0; k < AT_NSH; k++) {
 		if (x->grp[k] != k || sum[k] <= 0 || neg <= 0)
@@ -611,7 +598,7 @@ int at_html(struct at_ctx *x, FILE *f)
 		const struct at_point *pt = &x->pt[p];
 		int64_t th = at_clock_at(&x->clk[p], x->clk[p].tref);
 		fprintf(f, "<tr><td>%s</td><td>", at_point_names[p]);
-		esc(f, pt->file);
+		cap_html_esc(f, pt->file);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%s%s</td>",
 			pt->rpcs, pt->matched, pt->missing, pt->extra, th < 0 ? "-" : "+",
 			out_fmt_ns(v, sizeof(v), (uint64_t)llabs(th)));
@@ -621,7 +608,7 @@ int at_html(struct at_ctx *x, FILE *f)
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		if (x->ops[op].n) {
 			fputs("<li>", f);
-			esc(f, at_verdict(x, op, v, sizeof(v)));
+			cap_html_esc(f, at_verdict(x, op, v, sizeof(v)));
 			fputs("</li>\n", f);
 		}
 	fputs("</ul>\n", f);
