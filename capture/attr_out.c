@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "attr_int.h"
+#include "html.h"
 #include "out.h"
 
 const char *at_op_name(const struct at_rec *r)
@@ -482,7 +483,7 @@ static void legend(FILE *f, const struct at_ctx *x, int y)
 			continue;
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", lx, y,
 			hcolors[k], lx + 16, y + 10);
-		cap_html_esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+		html_esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
 		fputs("</text>\n", f);
 		lx += 130;
 	}
@@ -497,7 +498,7 @@ static void bar(FILE *f, const struct at_ctx *x, int y, const int64_t *sum, int6
 		if (x->grp[k] == k && sum[k] > 0)
 			neg += (double)sum[k];
 	fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\">", bx - 6, y + 13);
-	cap_html_esc(f, label);
+	html_esc(f, label);
 	fputs("</text>\n", f);
 	for (int k = 0; k < AT_NSH; k++) {
 		if (x->grp[k] != k || sum[k] <= 0 || neg <= 0)
@@ -598,7 +599,7 @@ int at_html(struct at_ctx *x, FILE *f)
 		const struct at_point *pt = &x->pt[p];
 		int64_t th = at_clock_at(&x->clk[p], x->clk[p].tref);
 		fprintf(f, "<tr><td>%s</td><td>", at_point_names[p]);
-		cap_html_esc(f, pt->file);
+		html_esc(f, pt->file);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%s%s</td>",
 			pt->rpcs, pt->matched, pt->missing, pt->extra, th < 0 ? "-" : "+",
 			out_fmt_ns(v, sizeof(v), (uint64_t)llabs(th)));
@@ -608,7 +609,7 @@ int at_html(struct at_ctx *x, FILE *f)
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		if (x->ops[op].n) {
 			fputs("<li>", f);
-			cap_html_esc(f, at_verdict(x, op, v, sizeof(v)));
+			html_esc(f, at_verdict(x, op, v, sizeof(v)));
 			fputs("</li>\n", f);
 		}
 	fputs("</ul>\n", f);

@@ -287,8 +287,6 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 void cap_csv_header(FILE *f);
 void cap_csv_row(FILE *f, const struct cap_rpc *r);
 /* html.c */
-/* Write s to f with &, <, > and " escaped for HTML text and attributes. */
-void cap_html_esc(FILE *f, const char *s);
 int cap_html(struct cap_ana *a, FILE *f, const char *const *files, unsigned nfiles);
 
 /* input.c: read files (or "-") merged by time, or a live interface. Errors

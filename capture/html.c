@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ana.h"
+#include "html.h"
 
 #define W 760
 #define H 300
@@ -18,23 +19,10 @@
 static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
 				     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-void cap_html_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 static void svg_begin(FILE *f, const char *title)
 {
 	fprintf(f, "<h2>");
-	cap_html_esc(f, title);
+	html_esc(f, title);
 	fprintf(f, "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		   "font-family=\"sans-serif\" font-size=\"11\">\n", W, H);
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", ML, MT,
@@ -55,7 +43,7 @@ static void legend(FILE *f, unsigned i, const char *name)
 	fprintf(f, "<rect x=\"%d\" y=\"%u\" width=\"12\" height=\"3\" fill=\"%s\"/>", W - MR + 10, MT + 4 + i * 16,
 		colors[i % 10]);
 	fprintf(f, "<text x=\"%d\" y=\"%u\">", W - MR + 28, MT + 9 + i * 16);
-	cap_html_esc(f, name);
+	html_esc(f, name);
 	fputs("</text>\n", f);
 }
 
@@ -66,7 +54,7 @@ static void ylabels(FILE *f, double lo, double hi, const char *unit)
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>", ML - 4, py(v, lo, hi) + 4, v);
 	}
 	fprintf(f, "<text x=\"12\" y=\"%d\" transform=\"rotate(-90 12 %d)\" text-anchor=\"middle\">", H / 2, H / 2);
-	cap_html_esc(f, unit);
+	html_esc(f, unit);
 	fputs("</text>\n", f);
 }
 
@@ -217,7 +205,7 @@ int cap_html(struct cap_ana *a, FILE *f, const char *const *files, unsigned nfil
 	      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
 	      "h2{font-size:1.1em;margin-top:1.5em}</style></head><body>\n<h1>nfscap report</h1>\n<p>", f);
 	for (unsigned i = 0; i < nfiles; i++) {
-		cap_html_esc(f, files[i]);
+		html_esc(f, files[i]);
 		fputs(i + 1 < nfiles ? ", " : "", f);
 	}
 	fprintf(f, ": %" PRIu64 " packets, %.3f s; %" PRIu64 " RPCs timed, %" PRIu64 " replies without their call, %"
