@@ -3,10 +3,13 @@
  * after iproute2's; every command writes through lib/out.h, so --json
  * carries exactly what the text shows. Only this file exits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "tune_qdisc.h"
 #include "tune_queue.h"
 #include "tune_sunrpc.h"
+#include "tune_sweep.h"
 #include "tune_sysctl.h"
 
 #define VERSION "1.0"
@@ -34,8 +38,10 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
 struct opts {
 	bool json;
 	bool force;
+	bool dry;
 	unsigned delay_ms;
 	const char *state_dir;
+	const char *html;
 	struct tune t;
 	struct out *o;
 };
@@ -52,8 +58,14 @@ static void usage(FILE *f)
 		"  revert [JOURNAL]    restore what an apply changed (default: the latest one,\n"
 		"                      including an apply that was killed midway)\n"
 		"  journals            the journals under the state directory and their status\n"
+		"  sweep PROFILE       try the points of a search space against a benchmark, keep\n"
+		"                      the best if it beats the start state with 95%% confidence\n"
 		"options:\n"
 		"  --json              the same content as JSON (schema " SCHEMA ")\n"
+		"  --netns NAME        work in network namespace NAME (/run/netns/NAME, or a path),\n"
+		"                      with its own /sys, as 'ip netns exec' does\n"
+		"  --dry               sweep: revert everything at the end, keep nothing\n"
+		"  --html FILE         sweep: also write the report as HTML with a plot\n"
 		"  --root DIR          read and write /proc and /sys under DIR (tests, dry runs)\n"
 		"  --state-dir DIR     where journals live (default /var/lib/nfstune)\n"
 		"  --force             apply despite irqbalance or an unreverted interrupted apply;\n"
@@ -671,12 +683,70 @@ static int cmd_journals(struct opts *op, int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* sweep                                                                */
+
+static int cmd_sweep(struct opts *op, int argc, char **argv)
+{
+	char self[PATH_MAX];
+	if (argc != 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		tune_error(&op->t, "cannot find this program (/proc/self/exe): %s", strerror(errno));
+		return finish(op, EX_FAIL);
+	}
+	self[n] = '\0';
+	struct sweep_opts so = {
+		.self = self,
+		.state_dir = op->state_dir,
+		.root = op->t.root,
+		.ethtool_ioctl = op->t.ethtool_ioctl,
+		.delay_ms = op->delay_ms,
+		.dry = op->dry,
+		.html = op->html,
+	};
+	return finish(op, tune_sweep(op->o, &so, argv[0]));
+}
+
+/* Enter network namespace name, with a /sys of its own in a private mount
+ * namespace (sysfs shows the network devices of the namespace that mounts
+ * it), as iproute2's "ip netns exec" does. */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	if (geteuid() != 0) {
+		err_msg("--netns %s needs root", name);
+		return EX_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s%s", strchr(name, '/') ? "" : "/run/netns/", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_msg("--netns %s: %s: %s", name, path, strerror(errno));
+		return EX_USAGE;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err_msg("--netns %s: %s is not a network namespace (%s)", name, path, strerror(errno));
+		close(fd);
+		return EX_USAGE;
+	}
+	close(fd);
+	if (unshare(CLONE_NEWNS) || mount("none", "/", NULL, MS_SLAVE | MS_REC, NULL) ||
+	    umount2("/sys", MNT_DETACH) || mount(name, "/sys", "sysfs", 0, NULL)) {
+		err_msg("--netns %s: cannot mount a /sys of the namespace: %s", name, strerror(errno));
+		return EX_FAIL;
+	}
+	return EX_OK;
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct opts *, int, char **);
 } cmds[] = {
 	{"show", cmd_show}, {"plan", cmd_plan}, {"apply", cmd_apply}, {"verify", cmd_verify},
-	{"revert", cmd_revert}, {"journals", cmd_journals},
+	{"revert", cmd_revert}, {"journals", cmd_journals}, {"sweep", cmd_sweep},
 };
 
 int main(int argc, char **argv)
@@ -686,9 +756,12 @@ int main(int argc, char **argv)
 		{"state-dir", required_argument, 0, 's'}, {"force", no_argument, 0, 'f'},
 		{"ethtool-ioctl", no_argument, 0, 'i'}, {"delay", required_argument, 0, 'd'},
 		{"help", no_argument, 0, 'h'},		{"version", no_argument, 0, 'V'},
+		{"netns", required_argument, 0, 'n'},	{"dry", no_argument, 0, 'D'},
+		{"html", required_argument, 0, 'H'},
 		{0, 0, 0, 0},
 	};
 	struct opts op;
+	const char *netns = NULL;
 	int c;
 
 	err_set_prog("nfstune");
@@ -737,6 +810,15 @@ int main(int argc, char **argv)
 			op.delay_ms = (unsigned)v;
 			break;
 		}
+		case 'n':
+			netns = optarg;
+			break;
+		case 'D':
+			op.dry = true;
+			break;
+		case 'H':
+			op.html = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EX_OK;
@@ -761,6 +843,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	if ((op.dry || op.html) && cmd->fn != cmd_sweep) {
+		err_msg("--dry and --html belong to the sweep command");
+		return EX_USAGE;
+	}
+	if (netns && (c = enter_netns(netns)))
+		return c;
 	if (out_new(&op.o, op.json ? OUT_JSON : OUT_TEXT, stdout, SCHEMA)) {
 		err_msg("out of memory");
 		return EX_FAIL;
