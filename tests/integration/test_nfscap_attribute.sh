@@ -2,7 +2,7 @@
 # test_nfscap_attribute.sh - `nfscap attribute` in the lab: guest1 runs an
 # nfsbench workload with its per-RPC trace while the lab captures at all four
 # points (full payload). Checks (issue 7, "Validation in the lab"):
-#  1. baseline (a closed-loop 64 KiB write): every RPC of the trace matched at
+#  1. baseline (the open-loop write below, unshaped): every RPC of the trace matched at
 #     every point, the shares of every RPC sum to the app latency within
 #     1 us, no share below minus the offset uncertainty; a subset of points
 #     merges shares and still sums;
@@ -29,12 +29,12 @@ done
 t_setup
 NFSCAP=$BIN/nfscap
 
-# Capture at the four points while nfsbench runs, with its trace. The
-# workload is nfsbench's arguments, by default a closed-loop 64 KiB write.
-run_load() { # dir [workload args]
+# Capture at the four points while nfsbench runs the workload given, with
+# its trace. (A closed-loop 64 KiB write, 2 connections x 2 slots, made the
+# full-payload tcpdumps drop 1-2% of the packets on this 2-core machine.)
+run_load() { # dir workload-args...
 	local d=$1
 	shift
-	[ $# -gt 0 ] || set -- --url "nfs://$SIP/null" --rw write --bs 64k --size 64m --connections 2 --slots 2
 	"$LAB" capture start "$d" >"$d.capture.log" 2>&1 || return 1
 	"$LAB" exec guest1 "$ROOT/bin/nfsbench" "$@" --time 3s --trace "$d/T" --json >"$d/bench.json" 2>"$d/bench.err"
 	local rc=$?
@@ -55,8 +55,78 @@ py() { python3 - "$@"; }
 check "lab up" "$LAB" up
 mkdir -p "$T_TMP/base" "$T_TMP/shaped"
 
+# ---- the load ------------------------------------------------------------------
+# An open-loop workload: 32 connections with one RPC each, 8 KiB, 1000 RPCs/s
+# (65 Mbit/s). Unshaped, nothing saturates and the tail is a few ms. A TBF at
+# 20 Mbit/s, deep enough never to drop, holds all 32 RPCs: about
+# 32 x 8.3 KiB / 20 Mbit/s = 110 ms each, in one place, well above what the
+# other loads on this 2-core machine usually add to a tail (under 15 ms; once
+# in twelve runs a stall of ~120 ms landed in the READ tail as guest time).
+# Where the backlog waits depends on the guest's TCP, so:
+# - one RPC per connection: with 2-4 per connection, 8 or 64 KiB, about half
+#   of the backlog waited in the guest's socket, not in the TBF (no drops;
+#   most likely TCP small queues: through veth and the bridge the bytes in the
+#   host's qdisc still count against the guest's socket), and host got 45-54 %
+#   of the WRITE tail's growth;
+# - reno in the guest, as unpaced as a stock guest's cubic (which this
+#   machine's namespaces may not use): with the machine's bbr each connection
+#   paced its RPC's segments at its share of the 20 Mbit/s, so a call left
+#   the guest spread over tens of ms: the wait before its first byte counts
+#   as guest time, the rest of the call as server time (the storage's
+#   exchange starts at the first byte), and host got 62-79 % of the growth
+#   in 3 of 6 runs.
+workload() { # read|write url: the profile in $T_TMP/OP.json
+	cat >"$T_TMP/$1.json" <<EOF
+{ "url": "$2",
+  "fileset": { "directory": "attribute", "files": 2, "size": "8m", "fill": $([ "$1" = read ] && echo 100 || echo 0), "reuse": true },
+  "threadgroups": [ { "threads": 2, "connections": 32, "slots": 1, "ops": { "$1": 1 },
+      "$1_size": "8k", "$1_bs": "8k", "rate_iops": 1000, "arrivals": "fixed" } ] }
+EOF
+}
+shape() { # ns dev
+	tc -n "$1" qdisc replace dev "$2" root tbf rate 20mbit burst 64kb latency 1s
+}
+unshape() { # ns dev: remove the TBF, saying what it sent and dropped
+	tc -s -n "$1" qdisc show dev "$2" | sed -n 's/^ *Sent/#   tbf on '"$2"': sent/p'
+	tc -s -n "$1" qdisc show dev "$2" | grep -q 'dropped 0,'
+	local rc=$?
+	tc -n "$1" qdisc del dev "$2" root 2>/dev/null
+	return $rc
+}
+# OP SHARE PART base.json shaped.json: SHARE dominates OP's shaped tail (the
+# largest share, over half of it), grew tenfold, and holds at least PART of
+# the growth of OP's p99 and of its tail (the RPCs above p99) over the base.
+grew_in() {
+	py "$@" <<'EOF'
+import json, sys
+op, share, want = sys.argv[1], sys.argv[2], float(sys.argv[3])
+b = json.load(open(sys.argv[4]))['attribution']['ops'][op]
+s = json.load(open(sys.argv[5]))['attribution']['ops'][op]
+bt, st = b['tail'], s['tail']
+def sh(t, k):
+    return t['shares'][k]['mean_ns'] if k in t['shares'] else 0
+p99g = s['total_ns']['p99'] - b['total_ns']['p99']
+grow = st['total_mean_ns'] - bt['total_mean_ns']
+g = sh(st, share) - sh(bt, share)
+print('#   %s p99 %.1f -> %.1f ms; tail (%d -> %d RPCs) mean %.1f -> %.1f ms; %s %.2f -> %.1f ms: %.0f %% of the p99 growth, %.0f %% of the tail growth' % (
+    op, b['total_ns']['p99'] / 1e6, s['total_ns']['p99'] / 1e6, bt['count'], st['count'], bt['total_mean_ns'] / 1e6,
+    st['total_mean_ns'] / 1e6, share, sh(bt, share) / 1e6, sh(st, share) / 1e6,
+    100 * g / p99g if p99g else 0, 100 * g / grow if grow else 0))
+print('#   shaped tail:', ', '.join('%s %.2f ms' % (k, sh(st, k) / 1e6) for k in st['shares']), '|', s['verdict'])
+top = max(st['shares'], key=lambda k: sh(st, k))
+ok = top == share and sh(st, share) > 0.5 * st['total_mean_ns'] and sh(st, share) >= 10 * max(sh(bt, share), 1000)
+ok &= p99g > 0 and grow > 0 and g >= want * p99g and g >= want * grow
+sys.exit(0 if ok else 1)
+EOF
+}
+mkdir -p "$T_TMP/rbase" "$T_TMP/rshaped"
+check "guest1 uses reno (unpaced TCP)" "$LAB" exec guest1 sysctl -qw net.ipv4.tcp_congestion_control=reno
+workload write "nfs://$SIP/null"
+workload read "nfs://$SIP/export"
+
+
 # ---- 1. baseline -------------------------------------------------------------
-check "baseline: captures at four points and the trace" run_load "$T_TMP/base"
+check "baseline (open-loop write): captures at four points and the trace" run_load "$T_TMP/base" --profile "$T_TMP/write.json"
 check "baseline: nfscap attribute (JSON, CSV, HTML)" attribute "$T_TMP/base" "$T_TMP/base/a" --html "$T_TMP/base/a.html"
 check "baseline: every RPC of the trace matched at every point, none missing" py "$T_TMP/base/a.json" <<'EOF'
 import json, sys
@@ -140,84 +210,16 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if d['offsets_ns']['storage'] == 13700000 and d['offsets_ns']['host-out'] == -4200000 else 1)
 EOF
 
-# ---- 2. and 3.: a bottleneck at the host, then at the storage node ---------------
-# An open-loop workload: 32 connections with one RPC each, 8 KiB, 1000 RPCs/s
-# (65 Mbit/s). Unshaped, nothing saturates and the tail is a few ms. A TBF at
-# 20 Mbit/s, deep enough never to drop, holds all 32 RPCs: about
-# 32 x 8.3 KiB / 20 Mbit/s = 110 ms each, in one place, well above what the
-# other loads on this 2-core machine usually add to a tail (under 15 ms; once
-# in twelve runs a stall of ~120 ms landed in the READ tail as guest time).
-# Where the backlog waits depends on the guest's TCP, so:
-# - one RPC per connection: with 2-4 per connection, 8 or 64 KiB, about half
-#   of the backlog waited in the guest's socket, not in the TBF (no drops;
-#   most likely TCP small queues: through veth and the bridge the bytes in the
-#   host's qdisc still count against the guest's socket), and host got 45-54 %
-#   of the WRITE tail's growth;
-# - reno in the guest, as unpaced as a stock guest's cubic (which this
-#   machine's namespaces may not use): with the machine's bbr each connection
-#   paced its RPC's segments at its share of the 20 Mbit/s, so a call left
-#   the guest spread over tens of ms: the wait before its first byte counts
-#   as guest time, the rest of the call as server time (the storage's
-#   exchange starts at the first byte), and host got 62-79 % of the growth
-#   in 3 of 6 runs.
-workload() { # read|write url: the profile in $T_TMP/OP.json
-	cat >"$T_TMP/$1.json" <<EOF
-{ "url": "$2",
-  "fileset": { "directory": "attribute", "files": 2, "size": "8m", "fill": $([ "$1" = read ] && echo 100 || echo 0), "reuse": true },
-  "threadgroups": [ { "threads": 2, "connections": 32, "slots": 1, "ops": { "$1": 1 },
-      "$1_size": "8k", "$1_bs": "8k", "rate_iops": 1000, "arrivals": "fixed" } ] }
-EOF
-}
-shape() { # ns dev
-	tc -n "$1" qdisc replace dev "$2" root tbf rate 20mbit burst 64kb latency 1s
-}
-unshape() { # ns dev: remove the TBF, saying what it sent and dropped
-	tc -s -n "$1" qdisc show dev "$2" | sed -n 's/^ *Sent/#   tbf on '"$2"': sent/p'
-	tc -s -n "$1" qdisc show dev "$2" | grep -q 'dropped 0,'
-	local rc=$?
-	tc -n "$1" qdisc del dev "$2" root 2>/dev/null
-	return $rc
-}
-# OP SHARE PART base.json shaped.json: SHARE dominates OP's shaped tail (the
-# largest share, over half of it), grew tenfold, and holds at least PART of
-# the growth of OP's p99 and of its tail (the RPCs above p99) over the base.
-grew_in() {
-	py "$@" <<'EOF'
-import json, sys
-op, share, want = sys.argv[1], sys.argv[2], float(sys.argv[3])
-b = json.load(open(sys.argv[4]))['attribution']['ops'][op]
-s = json.load(open(sys.argv[5]))['attribution']['ops'][op]
-bt, st = b['tail'], s['tail']
-def sh(t, k):
-    return t['shares'][k]['mean_ns'] if k in t['shares'] else 0
-p99g = s['total_ns']['p99'] - b['total_ns']['p99']
-grow = st['total_mean_ns'] - bt['total_mean_ns']
-g = sh(st, share) - sh(bt, share)
-print('#   %s p99 %.1f -> %.1f ms; tail (%d -> %d RPCs) mean %.1f -> %.1f ms; %s %.2f -> %.1f ms: %.0f %% of the p99 growth, %.0f %% of the tail growth' % (
-    op, b['total_ns']['p99'] / 1e6, s['total_ns']['p99'] / 1e6, bt['count'], st['count'], bt['total_mean_ns'] / 1e6,
-    st['total_mean_ns'] / 1e6, share, sh(bt, share) / 1e6, sh(st, share) / 1e6,
-    100 * g / p99g if p99g else 0, 100 * g / grow if grow else 0))
-print('#   shaped tail:', ', '.join('%s %.2f ms' % (k, sh(st, k) / 1e6) for k in st['shares']), '|', s['verdict'])
-top = max(st['shares'], key=lambda k: sh(st, k))
-ok = top == share and sh(st, share) > 0.5 * st['total_mean_ns'] and sh(st, share) >= 10 * max(sh(bt, share), 1000)
-ok &= p99g > 0 and grow > 0 and g >= want * p99g and g >= want * grow
-sys.exit(0 if ok else 1)
-EOF
-}
-mkdir -p "$T_TMP/wbase" "$T_TMP/rbase" "$T_TMP/rshaped"
-check "guest1 uses reno (unpaced TCP)" "$LAB" exec guest1 sysctl -qw net.ipv4.tcp_congestion_control=reno
-workload write "nfs://$SIP/null"
-workload read "nfs://$SIP/export"
 
-# 2. the host uplink (host eth1, toward the storage node)
-check "open-loop write, unshaped: captures at four points and the trace" run_load "$T_TMP/wbase" --profile "$T_TMP/write.json"
-check "open-loop write, unshaped: nfscap attribute" attribute "$T_TMP/wbase" "$T_TMP/wbase/a"
+# ---- 2. and 3.: a bottleneck at the host, then at the storage node ---------------
+# 2. the host uplink (host eth1, toward the storage node); the baseline's run
+# is the unshaped one
 check "shape the host uplink: tbf 20mbit" shape "$LAB_NS-host" eth1
 check "host bottleneck: captures at four points and the trace" run_load "$T_TMP/shaped" --profile "$T_TMP/write.json"
 check "host bottleneck: the TBF dropped nothing" unshape "$LAB_NS-host" eth1
 check "host bottleneck: nfscap attribute" attribute "$T_TMP/shaped" "$T_TMP/shaped/a" --html "$T_TMP/shaped/a.html"
 check "host bottleneck: host dominates the WRITE tail and holds >= 80% of the WRITE p99's growth" \
-	grew_in WRITE host 0.8 "$T_TMP/wbase/a.json" "$T_TMP/shaped/a.json"
+	grew_in WRITE host 0.8 "$T_TMP/base/a.json" "$T_TMP/shaped/a.json"
 
 # 3. the storage node's egress (storage eth0, where its capture sees the
 # replies leave the qdisc: the wait in it is server time)
