@@ -725,6 +725,12 @@ static int opst_add(struct at_opst *s, const struct at_split *sp)
 	return 0;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 static void tail_add(struct at_opst *s, const struct at_split *sp)
 {
 	if (sp->total <= (int64_t)s->p99)
@@ -755,7 +761,13 @@ static int attribute(struct at_ctx *x)
 		return ENOMEM;
 	if (x->csv)
 		at_csv_header(x->csv);
-	for (int pass = 0; pass < 2; pass++) {
+	/* pass 0: shares and histograms; pass 1: every op's totals, for the
+	 * exact p99 (the histogram's bucket midpoint can lie above every RPC
+	 * of a tightly bunched tail); pass 2: the tail, the RPCs above it */
+	int64_t *tots[AT_ALL + 1] = {0};
+	uint64_t ntot[AT_ALL + 1] = {0};
+	int rc = 0;
+	for (int pass = 0; pass < 3 && !rc; pass++) {
 		for (uint64_t i = 0; i < x->nrecs; i++) {
 			const struct at_rec *r = at_rec_at(x, i);
 			struct at_split sp;
@@ -771,8 +783,10 @@ static int attribute(struct at_ctx *x)
 					continue;
 				}
 				x->complete++;
-				if (opst_add(&x->ops[r->op], &sp) || opst_add(&x->ops[AT_ALL], &sp))
-					return ENOMEM;
+				if (opst_add(&x->ops[r->op], &sp) || opst_add(&x->ops[AT_ALL], &sp)) {
+					rc = ENOMEM;
+					break;
+				}
 				int64_t t = r->t[sp.inner][AT_CF] - at_clock_at(&x->clk[sp.inner], r->t[sp.inner][AT_CF]);
 				int64_t b = (t - x->bin0) / x->binw;
 				if (b >= 0 && b < x->nbins) {
@@ -783,17 +797,31 @@ static int attribute(struct at_ctx *x)
 						if (sp.grp[k] == k)
 							bn->sum[k] += sp.v[k];
 				}
-			} else if (complete) {
+			} else if (pass == 1 && complete) {
+				tots[r->op][ntot[r->op]++] = sp.total;
+				tots[AT_ALL][ntot[AT_ALL]++] = sp.total;
+			} else if (pass == 2 && complete) {
 				tail_add(&x->ops[r->op], &sp);
 				tail_add(&x->ops[AT_ALL], &sp);
 			}
 		}
 		if (pass == 0)
+			for (unsigned op = 0; op <= AT_ALL && !rc; op++)
+				if (x->ops[op].n && !(tots[op] = malloc(x->ops[op].n * sizeof(int64_t))))
+					rc = ENOMEM;
+		if (pass == 1)
 			for (unsigned op = 0; op <= AT_ALL; op++)
-				if (x->ops[op].n)
-					x->ops[op].p99 = hist_percentile(x->ops[op].tot, 99);
+				if (ntot[op]) {
+					/* the ceil(0.99 n)-th smallest total */
+					qsort(tots[op], ntot[op], sizeof(int64_t), cmp_i64);
+					uint64_t k = (ntot[op] * 99 + 99) / 100;
+					int64_t v = tots[op][k - 1];
+					x->ops[op].p99 = v > 0 ? (uint64_t)v : 0;
+				}
 	}
-	return 0;
+	for (unsigned op = 0; op <= AT_ALL; op++)
+		free(tots[op]);
+	return rc;
 }
 
 static void ctx_free(struct at_ctx *x)

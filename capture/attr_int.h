@@ -39,7 +39,7 @@ struct at_opst {
 	struct hist *tot, *sh[AT_NSH];
 	int64_t sum_tot, sum[AT_NSH], min[AT_NSH], sub[2];
 	uint64_t neg[AT_NSH];
-	uint64_t p99;         /* of the total: the tail starts above it */
+	uint64_t p99;         /* exact p99 of the total: the tail is above it */
 	uint64_t tail_n;
 	int64_t tail_tot, tail_sum[AT_NSH], tail_sub[2];
 };
