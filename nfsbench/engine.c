@@ -638,9 +638,11 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 		return op_issue(t, s, now) ? -1 : 1;
 	}
 	/* Entries created or removed while a listing goes on can make the
-	 * server drop its cookie: start the listing over, as clients do (a
-	 * busy directory may need several tries). */
-	if (s->kind == NB_K_READDIR && status == 10003 /* NFS3ERR_BAD_COOKIE */ && s->step < 16) {
+	 * server drop its cookie, or (Ganesha's READDIRPLUS) fail with NOENT
+	 * for an entry gone between listing and attributes: start the listing
+	 * over, as clients do (a busy directory may need several tries). */
+	if (s->kind == NB_K_READDIR && (status == 10003 /* NFS3ERR_BAD_COOKIE */ || status == 2 /* NOENT */) &&
+	    s->step < 16) {
 		s->step++;
 		s->cookie = 0;
 		memset(s->verf, 0, sizeof(s->verf));
