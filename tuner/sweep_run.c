@@ -485,18 +485,19 @@ static double cons_mean(const struct run *r, const struct point *p, size_t c)
 	return p->n ? sum / (double)p->n : 0;
 }
 
-/* Is b better than a with the sweep's confidence, by both the bootstrap
- * interval and the Mann-Whitney test? */
-static bool better_than(const struct run *r, const struct point *a, const struct point *b, struct sig_cmp *cmp)
+/* Compare b with a: +1 when b is better with the sweep's confidence by both
+ * the bootstrap interval and the Mann-Whitney test, -1 when it is worse by
+ * both, 0 otherwise (also when they cannot be compared). */
+static int judge(const struct run *r, const struct point *a, const struct point *b, struct sig_cmp *cmp)
 {
 	struct sig_cmp c;
 	if (sig_compare(a->vals, a->n, b->vals, b->n, r->s.conf, 10000, 0x5eed, &c))
-		return false;
+		return 0;
 	if (cmp)
 		*cmp = c;
-	double alpha = 1 - r->s.conf;
-	return r->s.minimize ? (c.rel_hi < 0 && c.p_less <= alpha + 1e-12)
-			     : (c.rel_lo > 0 && c.p_greater <= alpha + 1e-12);
+	double alpha = 1 - r->s.conf + 1e-12;
+	bool up = c.rel_lo > 0 && c.p_greater <= alpha, down = c.rel_hi < 0 && c.p_less <= alpha;
+	return (r->s.minimize ? down : up) ? 1 : (r->s.minimize ? up : down) ? -1 : 0;
 }
 
 static void evaluate(struct run *r, struct point *p)
@@ -508,9 +509,8 @@ static void evaluate(struct run *r, struct point *p)
 		p->verdict = V_BASELINE;
 		return;
 	}
-	bool better = better_than(r, b, p, &p->cmp);
-	bool worse = better_than(r, p, b, NULL);
-	p->verdict = better ? V_BETTER : worse ? V_WORSE : V_SAME;
+	int j = judge(r, b, p, &p->cmp);
+	p->verdict = j > 0 ? V_BETTER : j < 0 ? V_WORSE : V_SAME;
 	for (size_t c = 0; c < r->s.ncons; c++)
 		if (!sw_cons_ok(&r->s.cons[c], cons_mean(r, p, c), cons_mean(r, b, c), p->why, sizeof(p->why))) {
 			p->verdict = V_CONSTRAINT;
@@ -637,7 +637,7 @@ static enum mres search_descent(struct run *r, char *msg, size_t len)
 				if (!usable(p))
 					continue;
 				size_t pi = (size_t)(p - r->pts);
-				if (pi != best_i && better_than(r, &r->pts[cur_i], p, NULL) &&
+				if (pi != best_i && judge(r, &r->pts[cur_i], p, NULL) > 0 &&
 				    (best_i == cur_i || (r->s.minimize ? p->mean < r->pts[best_i].mean
 								       : p->mean > r->pts[best_i].mean)))
 					best_i = pi;
