@@ -13,8 +13,20 @@ DESTDIR ?=
 CC      ?= cc
 
 PKGS := libnfs libpcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 json-c libtirpc
+# Flags come from pkg-config, which `make deps` may be about to install: the
+# targets that install first (test, demo, bench, fuzz) build in a sub-make
+# that reads this file again after the packages are there. A build without
+# them stops here with what to run, instead of failing to link.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+BUILD_GOALS := $(filter-out deps clean,$(or $(MAKECMDGOALS),all))
+ifneq ($(BUILD_GOALS),)
+ifneq ($(filter-out test demo bench fuzz,$(BUILD_GOALS)),)
+ifeq ($(strip $(PKG_LIBS)),)
+$(error pkg-config found no $(PKGS): run `make deps` (as root) first, or `make test` / `make demo`, which install them)
+endif
+endif
+endif
 
 # Messages are cut to their buffers on purpose: truncation is not a bug here.
 WARN   := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation
@@ -104,13 +116,17 @@ integration: $(PROGS)
 deps:
 	@scripts/install-deps
 
+# Each runs after deps in a new make, so pkg-config and the -dev packages
+# that deps installed are seen (the first run on a fresh machine).
 test: deps
 	@tests/run-all
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/demo
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/bench
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
