@@ -64,12 +64,14 @@ check "renamed files on disk" bash -c "ls '$LAB_EXPORT_DIR/$D'/d*/r*.* >/dev/nul
 check "directories made (and not all removed)" bash -c "ls -d '$LAB_EXPORT_DIR/$D'/m*.* >/dev/null 2>&1"
 laid=$(find "$LAB_EXPORT_DIR/$D" -name 'f*' | wc -l)
 check "deletes and renames took files of the fileset away ($laid of 64 left)" test "$laid" -lt 64
-calls=$(tshark -r "$T_TMP/cap/guest1.pcap" -Y 'rpc.msgtyp == 0' -T fields -e rpc.program -e rpc.programversion \
-	-e rpc.procedure 2>/dev/null | sort -u)
-check "the wire holds only NFSv4 calls (program 100003 version 4): $(echo "$calls" | tr '\n\t' ' ,')" \
-	bash -c "[ -n '$calls' ] && ! echo '$calls' | grep -qv '^100003[0-9,]*	4[4,]*	'"
-ncomp=$(tshark -r "$T_TMP/cap/guest1.pcap" -Y 'rpc.msgtyp == 0 && nfs && rpc.procedure == 1' 2>/dev/null | wc -l)
+# nfscap decodes the wire (tshark has lost whole streams of lossless
+# captures here: its figure is printed only)
+"$BIN/nfscap" report "$T_TMP/cap/guest1.pcap" --json >"$T_TMP/wire.json" 2>/dev/null
+progs=$(jq -r '[.rpc.programs[] | "\(.program) v\(.version)"] | unique | join(",")' "$T_TMP/wire.json")
+ncomp=$(jq '.nfs.v4.COMPOUND.count // 0' "$T_TMP/wire.json")
+check "the wire holds only NFSv4 calls (program 100003 version 4): $progs" test "$progs" = "100003 v4"
 check "COMPOUNDs on the wire ($ncomp)" test "$ncomp" -gt 1000
+tshark_note "tshark finds $(tshark -r "$T_TMP/cap/guest1.pcap" -Y 'rpc.msgtyp == 0 && nfs && rpc.procedure == 1' 2>/dev/null | wc -l) COMPOUND calls"
 
 # --- verify: v4 reads check blocks that v3 wrote ------------------------------
 cat >"$T_TMP/v.json" <<EOF
