@@ -1,10 +1,11 @@
 #!/bin/bash
 # test_fresh_build.sh - the README's first commands on a machine that does not
-# have the packages yet. A copy of the tree runs `make demo` and `make bench`
-# with pkg-config and mpicc that answer "not installed" until the copy's
+# have the packages yet. A copy of the tree runs `make demo`, `make bench`
+# and `make test` with pkg-config and mpicc that answer "not installed" until the copy's
 # scripts/install-deps has run (it drops a marker, as apt-get would install
 # them): the build must still link the first time, as it must on a fresh
-# Debian 12 machine. The copy's demo and bench scripts only check the build.
+# Debian 12 machine. The copy's demo, bench and test runners only check the
+# build.
 . "$(dirname "$0")/../lib.sh"
 t_setup
 copy=$T_TMP/tree
@@ -32,6 +33,11 @@ cat >"$copy/scripts/install-deps" <<SH
 echo "install-deps (test): installing"
 touch "$marker"
 SH
+# make test's runner builds with its own make, as tests/run-all does
+cat >"$copy/tests/run-all" <<'SH'
+#!/bin/sh
+${MAKE:-make} -j2 all && scripts/demo
+SH
 for s in demo bench; do
 	cat >"$copy/scripts/$s" <<'SH'
 #!/bin/sh
@@ -55,6 +61,8 @@ fi
 
 rm -rf "$copy/bin" "$copy/build" "$marker"
 check "make bench links the programs the first time too" run_make bench
+rm -rf "$copy/bin" "$copy/build" "$marker"
+check "make test builds the programs the first time too" run_make test
 rm -f "$marker"
 (cd "$copy" && PATH="$shim:$PATH" make all) >"$T_TMP/plain.log" 2>&1
 rc=$?
