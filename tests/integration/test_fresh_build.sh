@@ -7,7 +7,9 @@
 # Debian 12 machine. The copy's demo, bench and test runners only check the
 # build.
 . "$(dirname "$0")/../lib.sh"
-t_setup
+# no lab here: only the temporary tree goes at exit
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfstk-test.XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
 copy=$T_TMP/tree
 shim=$T_TMP/shim
 marker=$T_TMP/installed
