@@ -30,6 +30,7 @@
 #include "tune_sunrpc.h"
 #include "tune_sysctl.h"
 #include "tune_virtio.h"
+#include "trust.h"
 
 /* ------------------------------------------------------------------ */
 /* Origins and positions                                                */
@@ -243,72 +244,29 @@ static int merge(struct prof *p, struct json_object *dst, struct json_object *sr
 static int load_file(struct tune *t, struct prof *p, const char *path, unsigned depth, const char *from)
 {
 	char real[PATH_MAX];
-	struct stat st;
 
 	if (p->nfiles >= PROF_MAX_FILES) {
 		tune_error(t, "%s: more than %d profile files (includes)", path, PROF_MAX_FILES);
 		return EINVAL;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int e = errno;
-		tune_error(t, "%s: %s%s%s", path, strerror(e), from ? " (included from " : "", from ? from : "");
-		if (from)
-			tune_error(t, "%s", ")");
-		return e;
-	}
-	/* check what we read, not what the name pointed at a moment ago */
-	if (fstat(fd, &st)) {
-		int e = errno;
-		close(fd);
-		tune_error(t, "%s: %s", path, strerror(e));
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		tune_error(t, "%s: not a regular file", path);
-		return EINVAL;
-	}
-	if (p->strict && st.st_uid != 0) {
-		close(fd);
-		tune_error(t, "%s: owned by uid %u, not root: a profile that root applies must be root's", path,
-			   (unsigned)st.st_uid);
-		return EPERM;
-	}
-	if (p->strict && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		close(fd);
-		tune_error(t, "%s: writable by %s (mode %04o): anyone could change what root applies (chmod go-w %s)",
-			   path, (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777), path);
-		return EPERM;
-	}
-	if (st.st_size > (4 << 20)) {
-		close(fd);
-		tune_error(t, "%s: too large for a profile (%lld bytes)", path, (long long)st.st_size);
-		return EFBIG;
-	}
 	if (!realpath(path, real))
 		snprintf(real, sizeof(real), "%s", path);
 	for (unsigned i = 0; i < p->nfiles; i++)
 		if (!strcmp(p->real[i], real) && depth > 0) {
-			close(fd);
 			tune_error(t, "%s: included twice or in a cycle (from %s)", path, from ? from : "?");
 			return ELOOP;
 		}
-	size_t len = (size_t)st.st_size, got = 0;
-	char *text = malloc(len + 1);
-	if (!text) {
-		close(fd);
-		return ENOMEM;
+	/* every file root reads must be root's, along with its directories;
+	 * checked on the opened descriptor, not on the name afterwards */
+	char err[TUNE_ERRLEN], *text;
+	size_t got;
+	int e = trust_read(path, PROF_MAX_BYTES, &text, &got, err, sizeof(err));
+	if (e) {
+		tune_error(t, "%s%s%s", err, from ? " (included from " : "", from ? from : "");
+		if (from)
+			tune_error(t, "%s", ")");
+		return e;
 	}
-	while (got < len) {
-		ssize_t r = read(fd, text + got, len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
 	unsigned me = p->nfiles++;
 	snprintf(p->real[me], sizeof(p->real[me]), "%s", real);
 	int rc = cfg_load_mem(&p->files[me], path, text, got);
@@ -359,10 +317,9 @@ static int load_file(struct tune *t, struct prof *p, const char *path, unsigned 
 	return rc;
 }
 
-int tune_prof_load(struct tune *t, struct prof *p, const char *path, bool strict)
+int tune_prof_load(struct tune *t, struct prof *p, const char *path)
 {
 	memset(p, 0, sizeof(*p));
-	p->strict = strict;
 	p->doc = json_object_new_object();
 	if (!p->doc)
 		return ENOMEM;

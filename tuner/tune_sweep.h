@@ -27,6 +27,7 @@
 #define SW_MAX_CONS 8
 #define SW_MAX_ARGV 128
 #define SW_MAX_GRID 100000
+#define SW_MAX_FILE (4u << 20) /* bytes of a sweep profile */
 
 struct json_object;
 struct out;
