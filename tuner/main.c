@@ -64,7 +64,8 @@ static void usage(FILE *f)
 		"  --json              the same content as JSON (schema " SCHEMA ")\n"
 		"  --netns NAME        work in network namespace NAME (/run/netns/NAME, or a path),\n"
 		"                      with its own /sys, as 'ip netns exec' does\n"
-
+		"  --host-global       in a network namespace other than the host's, allow sysctls\n"
+		"                      the kernel keeps host-wide (vm., fs.nfs., sunrpc.)\n"
 		"  --dry               sweep: revert everything at the end, keep nothing\n"
 		"  --html FILE         sweep: also write the report as HTML with a plot\n"
 		"  --root DIR          read and write /proc and /sys under DIR (tests, dry runs)\n"
@@ -702,6 +703,7 @@ static int cmd_sweep(struct opts *op, int argc, char **argv)
 		.delay_ms = op->delay_ms,
 		.dry = op->dry,
 		.html = op->html,
+		.host_global = op->t.host_global,
 	};
 	return finish(op, tune_sweep(op->o, &so, argv[0]));
 }
@@ -736,6 +738,29 @@ static int enter_netns(const char *name)
 	return EX_OK;
 }
 
+/* Are we outside the host's initial network namespace (--netns, or run
+ * by ip netns exec)? Not under --root, whose tree is no kernel's. Where
+ * pid 1's namespace cannot be read (a sandbox), the kernel tells anyway:
+ * net.core.netdev_max_backlog is registered in the initial namespace only
+ * (net/core/sysctl_net_core.c, net_core_table). */
+static void other_netns(struct tune *t, const char *name)
+{
+	char self[64], init[64];
+	if (t->root[0])
+		return;
+	ssize_t a = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	ssize_t b = readlink("/proc/1/ns/net", init, sizeof(init) - 1);
+	if (a > 0 && b > 0) {
+		self[a] = init[b] = '\0';
+		t->other_netns = strcmp(self, init) != 0;
+	} else {
+		t->other_netns = access("/proc/sys/net/core/netdev_max_backlog", F_OK) != 0;
+	}
+	t->other_netns |= name != NULL;
+	snprintf(t->netns_name, sizeof(t->netns_name), "%s%s", name ? "network namespace " : "",
+		 name ? name : "this network namespace");
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct opts *, int, char **);
@@ -752,7 +777,7 @@ int main(int argc, char **argv)
 		{"ethtool-ioctl", no_argument, 0, 'i'}, {"delay", required_argument, 0, 'd'},
 		{"help", no_argument, 0, 'h'},		{"version", no_argument, 0, 'V'},
 		{"netns", required_argument, 0, 'n'},	{"dry", no_argument, 0, 'D'},
-		{"html", required_argument, 0, 'H'},
+		{"html", required_argument, 0, 'H'},	{"host-global", no_argument, 0, 'G'},
 		{0, 0, 0, 0},
 	};
 	struct opts op;
@@ -811,6 +836,9 @@ int main(int argc, char **argv)
 		case 'D':
 			op.dry = true;
 			break;
+		case 'G':
+			op.t.host_global = true;
+			break;
 		case 'H':
 			op.html = optarg;
 			break;
@@ -844,6 +872,7 @@ int main(int argc, char **argv)
 	}
 	if (netns && (c = enter_netns(netns)))
 		return c;
+	other_netns(&op.t, netns);
 	if (out_new(&op.o, op.json ? OUT_JSON : OUT_TEXT, stdout, SCHEMA)) {
 		err_msg("out of memory");
 		return EX_FAIL;

@@ -933,7 +933,8 @@ static size_t build_sysctl(struct tune *t, struct prof *p, struct knobs *ks, str
 			errs++;
 			continue;
 		}
-		if (tune_sysctl_path(t, name, path, sizeof(path), err, sizeof(err))) {
+		if (tune_sysctl_netns_check(t, name, err, sizeof(err)) ||
+		    tune_sysctl_path(t, name, path, sizeof(path), err, sizeof(err))) {
 			perr(t, p, "sysctl", name, "%s", err);
 			errs++;
 			continue;
@@ -959,7 +960,10 @@ static size_t build_sunrpc(struct tune *t, struct prof *p, struct knobs *ks, str
 			errs++;
 			continue;
 		}
-		if (tune_sunrpc_path(t, *n, path, sizeof(path), err, sizeof(err))) {
+		char full[64];
+		snprintf(full, sizeof(full), "sunrpc.%s", *n);
+		if (tune_sysctl_netns_check(t, full, err, sizeof(err)) ||
+		    tune_sunrpc_path(t, *n, path, sizeof(path), err, sizeof(err))) {
 			perr(t, p, "sunrpc", *n, "%s", err);
 			errs++;
 			continue;

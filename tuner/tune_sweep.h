@@ -122,6 +122,7 @@ struct sweep_opts {
 	unsigned delay_ms;
 	bool dry;              /* revert everything at the end */
 	const char *html;      /* write the HTML report here */
+	bool host_global;      /* pass --host-global to the applies */
 };
 
 /* Run the sweep and report through o. Returns an exit code: 0 done (a

@@ -305,6 +305,15 @@ printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "space": {"x": {"values":
 check "sweep: a benchmark program owned by nobody: exit 2" test $? = 2
 check "... naming it" grep -q "sw2.json:1:16: benchmark\[0\]: $TMP/bin/bench: owned by uid 65534, not root" "$TMP/err"
 check "... and it never ran" test ! -e "$TMP/pwned"
+# host-wide sysctls are not the namespace's to change
+sw=$(cat /proc/sys/vm/swappiness)
+printf '{"sysctl": {"vm.swappiness": %d}}' $(((sw + 1) % 100)) | profile vm.json
+says 2 "vm.swappiness in a network namespace is refused" \
+	"sysctl.vm.swappiness: vm.swappiness is host-wide, not per network namespace" plan "$TMP/vm.json"
+"$BIN/nfstune" --netns "$NS" --state-dir "$STATE" plan "$TMP/vm.json" >"$TMP/out" 2>"$TMP/err"
+check "... with --netns too (exit 2, the namespace named)" \
+	bash -c "[ $? = 2 ] && grep -q 'in network namespace $NS it would change the whole host (--host-global to allow)' '$TMP/err'"
+check "... and the host's vm.swappiness is unchanged" test "$(cat /proc/sys/vm/swappiness)" = "$sw"
 same_state "attacker scenarios: show --json is byte-identical"
 
 # ---- a qdisc the kernel does not have -------------------------------------

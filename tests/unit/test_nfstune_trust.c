@@ -3,9 +3,9 @@
  * directories (owner and mode rules, each directory on the way, the sticky
  * bit, links followed only inside trusted directories, executables found in
  * PATH); journals read in bounded time and memory with every member of its
- * type; journal items that name files outside /proc/sys, /sys and /proc/irq.
- * Rows that need another owner (chown to nobody) run only as root, as CI
- * does. */
+ * type; journal items that name files outside /proc/sys, /sys and /proc/irq;
+ * host-wide sysctls refused in another network namespace. Rows that need
+ * another owner (chown to nobody) run only as root, as CI does. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -360,6 +360,27 @@ static void test_journal_items(void **state)
 	tune_fini(&t);
 }
 
+/* Host-wide sysctls in another network namespace: refused unless asked. */
+static void test_netns_sysctls(void **state)
+{
+	char err[512];
+	struct tune t;
+	(void)state;
+	tune_init(&t);
+	assert_int_equal(tune_sysctl_netns_check(&t, "vm.swappiness", err, sizeof(err)), 0);
+	t.other_netns = true;
+	snprintf(t.netns_name, sizeof(t.netns_name), "network namespace lab-host");
+	assert_int_equal(tune_sysctl_netns_check(&t, "vm.swappiness", err, sizeof(err)), EPERM);
+	assert_string_equal(err, "vm.swappiness is host-wide, not per network namespace: in network namespace lab-host "
+				 "it would change the whole host (--host-global to allow)");
+	assert_int_equal(tune_sysctl_netns_check(&t, "sunrpc.tcp_slot_table_entries", err, sizeof(err)), EPERM);
+	assert_int_equal(tune_sysctl_netns_check(&t, "fs.nfs.nlm_tcpport", err, sizeof(err)), EPERM);
+	assert_int_equal(tune_sysctl_netns_check(&t, "net.ipv4.tcp_rmem", err, sizeof(err)), 0);
+	t.host_global = true;
+	assert_int_equal(tune_sysctl_netns_check(&t, "vm.swappiness", err, sizeof(err)), 0);
+	tune_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_journal_huge_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_files, setup, teardown),
 		cmocka_unit_test(test_journal_items),
+		cmocka_unit_test(test_netns_sysctls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
