@@ -874,6 +874,16 @@ static size_t build_irq(struct tune *t, struct prof *p, struct knobs *ks, const 
 	return errs;
 }
 
+/* The plain numbers of an interface: key, kernel range, knob. */
+static const struct {
+	const char *key;
+	uint64_t min, max;
+	const struct knob_type *type;
+} if_nums[] = {
+	{"mtu", 68, 65536, &knob_mtu},
+	{"txqueuelen", 0, UINT32_MAX, &knob_txqlen},
+};
+
 static size_t build_interfaces(struct tune *t, struct prof *p, struct knobs *ks, struct json_object *ifs)
 {
 	static const char *const keys[] = {"mtu", "txqueuelen", "channels", "rings", "coalesce", "features", "qdisc",
@@ -899,15 +909,14 @@ static size_t build_interfaces(struct tune *t, struct prof *p, struct knobs *ks,
 			errs++;
 		}
 		errs += check_keys(t, p, ifobj, ifpath, keys);
-		uint64_t v;
-		int rc = get_u64(t, p, ifobj, ifpath, "mtu", 68, 65536, &v);
-		if (!rc && exists)
-			want(t, p, ks, &knob_mtu, ifname, "mtu", ifpath, "mtu", "%llu", (unsigned long long)v);
-		errs += rc == EINVAL;
-		rc = get_u64(t, p, ifobj, ifpath, "txqueuelen", 0, UINT32_MAX, &v);
-		if (!rc && exists)
-			want(t, p, ks, &knob_txqlen, ifname, "txqueuelen", ifpath, "txqueuelen", "%llu", (unsigned long long)v);
-		errs += rc == EINVAL;
+		for (size_t i = 0; i < sizeof(if_nums) / sizeof(if_nums[0]); i++) {
+			uint64_t v;
+			int rc = get_u64(t, p, ifobj, ifpath, if_nums[i].key, if_nums[i].min, if_nums[i].max, &v);
+			if (!rc && exists)
+				want(t, p, ks, if_nums[i].type, ifname, if_nums[i].key, ifpath, if_nums[i].key, "%llu",
+				     (unsigned long long)v);
+			errs += rc == EINVAL;
+		}
 		errs += build_features(t, p, ks, ifname, exists, ifobj, ifpath);
 		errs += build_group(t, p, ks, ifname, exists, ifobj, ifpath, ETH_RINGS, &knob_rings);
 		errs += build_group(t, p, ks, ifname, exists, ifobj, ifpath, ETH_COALESCE, &knob_coalesce);
@@ -982,6 +991,19 @@ static size_t build_sunrpc(struct tune *t, struct prof *p, struct knobs *ks, str
 	return errs;
 }
 
+/* NFS mount options: NFS_MAX_FILE_IO_SIZE is 1 MiB, NFS_MAX_CONNECTIONS
+ * 16; I/O sizes are whole pages. */
+static const struct {
+	const char *key;
+	uint64_t min, max;
+	bool pages;
+} nfs_opts[] = {
+	{"rsize", 4096, 1048576, true},
+	{"wsize", 4096, 1048576, true},
+	{"nconnect", 1, 16, false},
+};
+#define NFS_NOPTS (sizeof(nfs_opts) / sizeof(nfs_opts[0]))
+
 static size_t build_nfs(struct tune *t, struct prof *p, struct knobs *ks, struct json_object *o)
 {
 	static const char *const top[] = {"mounts", NULL};
@@ -1017,28 +1039,26 @@ static size_t build_nfs(struct tune *t, struct prof *p, struct knobs *ks, struct
 			     mrc ? " (cannot read /proc/mounts)" : t->root[0] ? " (in --root's proc/mounts)" : "");
 			errs++;
 		}
-		uint64_t v[3];
-		int rc[3];
-		static const char *const opt[3] = {"rsize", "wsize", "nconnect"};
-		for (int i = 0; i < 3; i++) {
-			/* NFS_MAX_FILE_IO_SIZE is 1 MiB; NFS_MAX_CONNECTIONS 16 */
-			rc[i] = get_u64(t, p, mo, path, opt[i], i < 2 ? 4096 : 1, i < 2 ? 1048576 : 16, &v[i]);
+		uint64_t v[NFS_NOPTS];
+		int rc[NFS_NOPTS];
+		for (size_t i = 0; i < NFS_NOPTS; i++) {
+			rc[i] = get_u64(t, p, mo, path, nfs_opts[i].key, nfs_opts[i].min, nfs_opts[i].max, &v[i]);
 			if (rc[i] == EINVAL)
 				errs++;
-			if (!rc[i] && i < 2 && v[i] % 4096) {
-				perr(t, p, path, opt[i], "%llu is not a multiple of 4096 (the client rounds it down to pages)",
-				     (unsigned long long)v[i]);
+			if (!rc[i] && nfs_opts[i].pages && v[i] % 4096) {
+				perr(t, p, path, nfs_opts[i].key,
+				     "%llu is not a multiple of 4096 (the client rounds it down to pages)", (unsigned long long)v[i]);
 				errs++;
 				rc[i] = EINVAL;
 			}
 			if (!rc[i])
-				cl += (size_t)snprintf(changes + cl, sizeof(changes) - cl, "%s%s=%llu", cl ? "," : "", opt[i],
-						       (unsigned long long)v[i]);
+				cl += (size_t)snprintf(changes + cl, sizeof(changes) - cl, "%s%s=%llu", cl ? "," : "",
+						       nfs_opts[i].key, (unsigned long long)v[i]);
 		}
-		for (int i = 0; i < 3 && found; i++)
+		for (size_t i = 0; i < NFS_NOPTS && found; i++)
 			if (!rc[i]) {
-				struct knob *k = want(t, p, ks, &knob_nfs_opt, dir, opt[i], path, opt[i], "%llu",
-						      (unsigned long long)v[i]);
+				struct knob *k = want(t, p, ks, &knob_nfs_opt, dir, nfs_opts[i].key, path, nfs_opts[i].key,
+						      "%llu", (unsigned long long)v[i]);
 				if (k)
 					snprintf(k->arg, sizeof(k->arg), "%s", changes);
 			}
@@ -1069,19 +1089,20 @@ size_t tune_prof_build(struct tune *t, struct prof *p, struct knobs *ks)
 {
 	static const char *const top[] = {"include", "description", "interfaces", "sysctl", "sunrpc", "nfs",
 					  "virtio", "nfsbench", NULL};
+	/* the knob sections, in this order */
+	static const struct {
+		const char *key;
+		size_t (*build)(struct tune *, struct prof *, struct knobs *, struct json_object *);
+	} sections[] = {
+		{"sysctl", build_sysctl}, {"sunrpc", build_sunrpc}, {"interfaces", build_interfaces},
+		{"nfs", build_nfs},       {"virtio", tune_virtio_build},
+	};
 	size_t errs = check_keys(t, p, p->doc, "", top);
 	struct json_object *o;
 
-	if ((o = object(t, p, p->doc, "", "sysctl", &errs)))
-		errs += build_sysctl(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "sunrpc", &errs)))
-		errs += build_sunrpc(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "interfaces", &errs)))
-		errs += build_interfaces(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "nfs", &errs)))
-		errs += build_nfs(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "virtio", &errs)))
-		errs += tune_virtio_build(t, p, ks, o);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if ((o = object(t, p, p->doc, "", sections[i].key, &errs)))
+			errs += sections[i].build(t, p, ks, o);
 	if ((o = object(t, p, p->doc, "", "nfsbench", &errs))) {
 		struct cfg *c = cfg_of(p, "", "nfsbench");
 		if (nfsbench_cfg_parse(c, o, "nfsbench", &p->nfsbench)) {
