@@ -5,6 +5,8 @@
 #include "tune_journal.h"
 
 #include <dirent.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,6 +19,8 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+
+#include "trust.h"
 
 const char *tune_journal_status_name(enum jstatus s)
 {
@@ -105,29 +109,24 @@ out:
 /* ------------------------------------------------------------------ */
 /* Files                                                                */
 
+int tune_journal_dir_open(const char *dir, char *err, size_t len)
+{
+	/* whoever can write here (or above) can forge what revert restores as root */
+	char why[TUNE_ERRLEN];
+	int fd = trust_open_dir(dir, true, why, sizeof(why));
+	size_t n = strlen(dir);
+	bool self = !strncmp(why, dir, n) && why[n] == ':'; /* about dir itself, not a parent */
+	if (fd < 0)
+		snprintf(err, len, "state directory %s%s%s", dir, self ? "" : ": ", self ? why + n : why);
+	return fd;
+}
+
 int tune_journal_dir_check(const char *dir, char *err, size_t len)
 {
-	struct stat st;
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		int e = errno;
-		snprintf(err, len, "state directory %s: %s", dir, strerror(e));
-		return e;
-	}
-	if (stat(dir, &st)) {
-		int e = errno;
-		snprintf(err, len, "state directory %s: %s", dir, strerror(e));
-		return e;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, len, "state directory %s is not a directory", dir);
-		return ENOTDIR;
-	}
-	/* whoever can write here can forge what revert restores as root */
-	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		snprintf(err, len, "state directory %s must be owned by root and not writable by group or others "
-			 "(owner %u, mode %04o)", dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		return EPERM;
-	}
+	int fd = tune_journal_dir_open(dir, err, len);
+	if (fd < 0)
+		return -fd;
+	close(fd);
 	return 0;
 }
 
@@ -190,6 +189,11 @@ int tune_journal_create(struct journal *j, const char *dir, const char *profile,
 
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
+	if (items->n > JOURNAL_MAX_ITEMS) {
+		/* revert could not read it back */
+		snprintf(err, len, "%zu changes: more than a journal holds (%d)", items->n, JOURNAL_MAX_ITEMS);
+		return E2BIG;
+	}
 	int rc = tune_journal_dir_check(dir, err, len);
 	if (rc)
 		return rc;
@@ -281,11 +285,10 @@ int tune_journal_reverted(struct journal *j, bool ok)
 {
 	char line[128], when[40];
 	now_iso(when, sizeof(when));
-	if (j->fd < 0) {
-		j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-		if (j->fd < 0)
-			return errno;
-	}
+	/* the descriptor the journal was read (and checked) through: never
+	 * the name again, which may lead elsewhere by now */
+	if (j->fd < 0)
+		return EBADF;
 	snprintf(line, sizeof(line), "{\"reverted\":\"%s\",\"ok\":%s}", when, ok ? "true" : "false");
 	int rc = append_line(j, line);
 	if (!rc && ok)
@@ -303,92 +306,197 @@ void tune_journal_free(struct journal *j)
 	j->fd = -1;
 }
 
-int tune_journal_load(struct journal *j, const char *path, char *err, size_t len)
+/* A member that must be a whole number >= 0 when present: 0, ENOENT when
+ * absent, EINVAL when of another type ("1" is not 1). */
+static int int_member(struct json_object *o, const char *key, int64_t *out)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return ENOENT;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+		return EINVAL;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+/* The header (line 1): every member of the right type. */
+static int load_header(struct journal *j, struct json_object *o, const char **bad)
+{
+	char magic[32];
+	int64_t v;
+	static const struct {
+		const char *key;
+		size_t off, len;
+	} strs[] = {
+		{"profile", offsetof(struct journal, profile), sizeof(((struct journal *)0)->profile)},
+		{"started", offsetof(struct journal, started), sizeof(((struct journal *)0)->started)},
+		{"netns", offsetof(struct journal, netns), sizeof(((struct journal *)0)->netns)},
+		{"root", offsetof(struct journal, root), sizeof(((struct journal *)0)->root)},
+	};
+	*bad = "journal";
+	if (str_member(o, "journal", magic, sizeof(magic)) || strcmp(magic, "nfstune/1"))
+		return EINVAL;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		*bad = strs[i].key;
+		if (json_object_object_get_ex(o, strs[i].key, NULL) &&
+		    str_member(o, strs[i].key, (char *)j + strs[i].off, strs[i].len))
+			return EINVAL;
+	}
+	*bad = "pid";
+	int rc = int_member(o, "pid", &v);
+	if (rc == EINVAL)
+		return rc;
+	j->pid = rc ? 0 : (long)v;
+	*bad = "pid_start";
+	rc = int_member(o, "pid_start", &v);
+	if (rc == EINVAL)
+		return rc;
+	j->pid_start = rc ? 0 : (unsigned long long)v;
+	return 0;
+}
+
+/* One record after the header. 0, or EINVAL/ENOMEM with err set. */
+static int load_record(struct journal *j, struct json_object *o, const char *line, const char *where, char *err,
+		       size_t len)
+{
+	struct json_object *v;
+	int64_t i;
+	if (json_object_object_get_ex(o, "item", NULL)) {
+		struct knob k;
+		size_t n;
+		if (j->ready || tune_journal_decode_item(line, &k, &n) || n != j->items.n) {
+			snprintf(err, len, "%s: bad item record", where);
+			return EINVAL;
+		}
+		if (j->items.n >= JOURNAL_MAX_ITEMS) {
+			snprintf(err, len, "%s: more than %d items", where, JOURNAL_MAX_ITEMS);
+			return EINVAL;
+		}
+		struct knob *nk = knobs_add(&j->items, k.type, k.obj, k.name);
+		if (!nk)
+			return ENOMEM;
+		*nk = k;
+		return 0;
+	}
+	if (json_object_object_get_ex(o, "ready", NULL)) {
+		if (j->ready) {
+			snprintf(err, len, "%s: a second ready record", where);
+			return EINVAL;
+		}
+		if (int_member(o, "ready", &i)) {
+			snprintf(err, len, "%s: ready must be a number", where);
+			return EINVAL;
+		}
+		if ((uint64_t)i != j->items.n) {
+			snprintf(err, len, "%s: %llu items announced, %zu read", where, (unsigned long long)i, j->items.n);
+			return EINVAL;
+		}
+		j->ready = true;
+		j->state = calloc(j->items.n ? j->items.n : 1, 1);
+		return j->state ? 0 : ENOMEM;
+	}
+	bool begin = json_object_object_get_ex(o, "begin", NULL);
+	if (begin || json_object_object_get_ex(o, "done", NULL)) {
+		if (!j->ready || int_member(o, begin ? "begin" : "done", &i) || (uint64_t)i >= j->items.n) {
+			snprintf(err, len, "%s: bad progress record", where);
+			return EINVAL;
+		}
+		j->state[i] = begin ? J_BEGUN : J_DONE;
+		return 0;
+	}
+	if (json_object_object_get_ex(o, "end", NULL)) {
+		if (str_member(o, "end", j->end, sizeof(j->end)) ||
+		    (strcmp(j->end, "applied") && strcmp(j->end, "rolled-back") && strcmp(j->end, "rollback-failed"))) {
+			snprintf(err, len, "%s: end must be \"applied\", \"rolled-back\" or \"rollback-failed\"", where);
+			return EINVAL;
+		}
+		return 0;
+	}
+	if (json_object_object_get_ex(o, "reverted", &v)) {
+		struct json_object *ok;
+		if (!json_object_is_type(v, json_type_string) || !json_object_object_get_ex(o, "ok", &ok) ||
+		    !json_object_is_type(ok, json_type_boolean)) {
+			snprintf(err, len, "%s: bad reverted record (a time and \"ok\": true or false)", where);
+			return EINVAL;
+		}
+		j->reverted = json_object_get_boolean(ok);
+		return 0;
+	}
+	snprintf(err, len, "%s: not a journal record", where);
+	return EINVAL;
+}
+
+int tune_journal_load(struct journal *j, const char *path, bool writable, char *err, size_t len)
 {
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
 	snprintf(j->path, sizeof(j->path), "%s", path);
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		int e = errno;
+	/* root's file in root's directories, opened without following a link
+	 * or waiting on a FIFO; checked on the descriptor we read */
+	int fd = trust_open(path, writable ? O_RDWR | O_APPEND : O_RDONLY, err, len);
+	if (fd < 0)
+		return -fd;
+	int rfd = dup(fd);
+	FILE *f = rfd >= 0 ? fdopen(rfd, "re") : NULL;
+	/* one line at most JOURNAL_MAX_LINE: a huge line costs neither time nor memory */
+	char *line = malloc(JOURNAL_MAX_LINE + 2);
+	if (!f || !line) {
+		int e = errno ? errno : ENOMEM;
+		if (f)
+			fclose(f);
+		else if (rfd >= 0)
+			close(rfd);
+		close(fd);
+		free(line);
 		snprintf(err, len, "%s: %s", path, strerror(e));
 		return e;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	if (writable)
+		j->fd = fd;
+	else
+		close(fd);
 	unsigned lineno = 0;
 	int rc = 0;
-	size_t nready = 0;
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	while (!rc && fgets(line, JOURNAL_MAX_LINE + 2, f)) {
+		char where[PATH_MAX + 32];
+		size_t n = strlen(line);
 		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
 		bool complete = n > 0 && line[n - 1] == '\n';
 		if (complete)
-			line[n - 1] = '\0';
-		struct json_object *o = json_tokener_parse(line), *v;
+			line[--n] = '\0';
+		if (n > JOURNAL_MAX_LINE) {
+			snprintf(err, len, "%s: line longer than %d bytes", where, JOURNAL_MAX_LINE);
+			rc = EINVAL;
+			break;
+		}
+		struct json_object *o = json_tokener_parse(line);
 		if (!o || !json_object_is_type(o, json_type_object)) {
 			json_object_put(o);
 			/* only the last line can lack its newline: cut by a crash */
-			if (!complete)
+			if (!complete && feof(f))
 				break;
-			snprintf(err, len, "%s:%u: not a journal record", path, lineno);
+			snprintf(err, len, "%s: not a journal record", where);
 			rc = EINVAL;
 			break;
 		}
 		if (lineno == 1) {
-			if (str_member(o, "journal", j->started, sizeof(j->started)) || strcmp(j->started, "nfstune/1")) {
-				snprintf(err, len, "%s: not an nfstune journal", path);
-				rc = EINVAL;
-			}
-			str_member(o, "profile", j->profile, sizeof(j->profile));
-			str_member(o, "started", j->started, sizeof(j->started));
-			str_member(o, "netns", j->netns, sizeof(j->netns));
-			str_member(o, "root", j->root, sizeof(j->root));
-			if (json_object_object_get_ex(o, "pid", &v))
-				j->pid = (long)json_object_get_int64(v);
-			if (json_object_object_get_ex(o, "pid_start", &v))
-				j->pid_start = (unsigned long long)json_object_get_int64(v);
-		} else if (json_object_object_get_ex(o, "item", &v)) {
-			struct knob k;
-			size_t i;
-			if (j->ready || tune_journal_decode_item(line, &k, &i) || i != j->items.n) {
-				snprintf(err, len, "%s:%u: bad item record", path, lineno);
-				rc = EINVAL;
-			} else {
-				struct knob *nk = knobs_add(&j->items, k.type, k.obj, k.name);
-				if (!nk)
-					rc = ENOMEM;
+			const char *bad;
+			if (load_header(j, o, &bad)) {
+				if (!strcmp(bad, "journal"))
+					snprintf(err, len, "%s: not an nfstune journal", path);
 				else
-					*nk = k;
-			}
-		} else if (json_object_object_get_ex(o, "ready", &v)) {
-			nready = (size_t)json_object_get_int64(v);
-			if (nready != j->items.n) {
-				snprintf(err, len, "%s:%u: %zu items announced, %zu read", path, lineno, nready, j->items.n);
+					snprintf(err, len, "%s: header: bad %s", where, bad);
 				rc = EINVAL;
 			}
-			j->ready = true;
-			j->state = calloc(j->items.n ? j->items.n : 1, 1);
-			if (!j->state)
-				rc = ENOMEM;
-		} else if (json_object_object_get_ex(o, "begin", &v) || json_object_object_get_ex(o, "done", &v)) {
-			int64_t i = json_object_get_int64(v);
-			bool begin = json_object_object_get_ex(o, "begin", NULL);
-			if (!j->ready || i < 0 || (size_t)i >= j->items.n) {
-				snprintf(err, len, "%s:%u: bad progress record", path, lineno);
-				rc = EINVAL;
-			} else {
-				j->state[i] = begin ? J_BEGUN : J_DONE;
-			}
-		} else if (json_object_object_get_ex(o, "end", &v)) {
-			snprintf(j->end, sizeof(j->end), "%s", json_object_get_string(v));
-		} else if (json_object_object_get_ex(o, "reverted", &v)) {
-			struct json_object *ok;
-			j->reverted = json_object_object_get_ex(o, "ok", &ok) && json_object_get_boolean(ok);
+		} else {
+			rc = load_record(j, o, line, where, err, len);
 		}
 		json_object_put(o);
-		if (rc)
-			break;
+	}
+	if (!rc && ferror(f)) {
+		rc = errno ? errno : EIO;
+		snprintf(err, len, "%s: %s", path, strerror(rc));
 	}
 	free(line);
 	fclose(f);
@@ -403,6 +511,40 @@ int tune_journal_load(struct journal *j, const char *path, char *err, size_t len
 			rc = ENOMEM;
 	}
 	return rc;
+}
+
+int tune_journal_check_items(const struct tune *t, const struct journal *j, char *err, size_t len)
+{
+	/* a journal says which files revert writes as root: only the kernel's
+	 * tunables, however the names are spelled */
+	static const char *const inside[] = {"/proc/sys/", "/sys/", "/proc/irq/", NULL};
+	for (size_t i = 0; i < j->items.n; i++) {
+		const struct knob *k = &j->items.v[i];
+		const char *a = k->arg;
+		bool ok = true;
+		if (a[0] == '/') {
+			size_t rl = strlen(t->root);
+			bool pre = false;
+			ok = !strncmp(a, t->root, rl) && !strstr(a, "/../") && !strstr(a, "/./") && !strstr(a, "//");
+			for (const char *const *p = inside; ok && *p; p++)
+				pre |= !strncmp(a + rl, *p, strlen(*p));
+			ok = ok && pre && (access(a, F_OK) || tune_path_inside(t, a, inside));
+		} else {
+			ok = !strchr(a, '/') && strcmp(a, "..");
+		}
+		/* objects name interfaces, VMs and mounts (absolute), never paths to climb */
+		if (k->obj[0] != '/' && (strchr(k->obj, '/') || !strcmp(k->obj, ".") || !strcmp(k->obj, "..")))
+			ok = false;
+		if (k->obj[0] == '/' && strstr(k->obj, "/.."))
+			ok = false;
+		if (!ok) {
+			snprintf(err, len, "%s: item %zu (%s %s) names %s%s, outside /proc/sys, /sys and /proc/irq%s: refused",
+				 j->path, i, k->obj, k->name, a[0] ? "" : "object ", a[0] ? a : k->obj,
+				 t->root[0] ? " under --root" : "");
+			return EPERM;
+		}
+	}
+	return 0;
 }
 
 static bool owner_alive(const struct journal *j)
@@ -473,17 +615,29 @@ int tune_journal_list(const char *dir, char ***paths, size_t *n)
 	return rc;
 }
 
-int tune_journal_lock(const char *dir)
+int tune_journal_lock(const char *dir, char *err, size_t len)
 {
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/lock", dir);
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		int e = errno;
+	int dfd = tune_journal_dir_open(dir, err, len);
+	if (dfd < 0)
+		return dfd;
+	int fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	int e = fd < 0 ? errno : 0;
+	close(dfd);
+	if (fd < 0) {
+		snprintf(err, len, "%s/lock: %s", dir, strerror(e));
+		return -e;
+	}
+	char shown[PATH_MAX + 8];
+	snprintf(shown, sizeof(shown), "%s/lock", dir);
+	e = trust_check_fd(fd, shown, false, false, err, len);
+	if (!e && flock(fd, LOCK_EX | LOCK_NB)) {
+		e = errno == EWOULDBLOCK ? EBUSY : errno;
+		snprintf(err, len, "%s: %s", dir,
+			 e == EBUSY ? "another nfstune apply or revert is running" : strerror(e));
+	}
+	if (e) {
 		close(fd);
-		return -(e == EWOULDBLOCK ? EBUSY : e);
+		return -e;
 	}
 	return fd;
 }

@@ -64,6 +64,8 @@ static void usage(FILE *f)
 		"  --json              the same content as JSON (schema " SCHEMA ")\n"
 		"  --netns NAME        work in network namespace NAME (/run/netns/NAME, or a path),\n"
 		"                      with its own /sys, as 'ip netns exec' does\n"
+		"  --host-global       in a network namespace other than the host's, allow sysctls\n"
+		"                      the kernel keeps host-wide (vm., fs.nfs., sunrpc.)\n"
 		"  --dry               sweep: revert everything at the end, keep nothing\n"
 		"  --html FILE         sweep: also write the report as HTML with a plot\n"
 		"  --root DIR          read and write /proc and /sys under DIR (tests, dry runs)\n"
@@ -276,10 +278,10 @@ static void nfsbench_section(struct opts *op, const struct prof *p)
 }
 
 /* Load, build and validate a profile. Returns 0 or an exit code. */
-static int load_profile(struct opts *op, const char *path, bool strict, struct prof *p, struct knobs *ks)
+static int load_profile(struct opts *op, const char *path, struct prof *p, struct knobs *ks)
 {
 	struct tune *t = &op->t;
-	if (tune_prof_load(t, p, path, strict))
+	if (tune_prof_load(t, p, path))
 		return EX_USAGE;
 	size_t errs = tune_prof_build(t, p, ks);
 	knobs_sort(ks);
@@ -296,7 +298,7 @@ static int cmd_plan(struct opts *op, int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	int rc = load_profile(op, argv[0], false, &p, &ks);
+	int rc = load_profile(op, argv[0], &p, &ks);
 	out_str(op->o, "command", NULL, "plan");
 	out_str(op->o, "profile", NULL, argv[0]);
 	if (!rc || ks.n) {
@@ -328,7 +330,7 @@ static int cmd_verify(struct opts *op, int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	int rc = load_profile(op, argv[0], false, &p, &ks);
+	int rc = load_profile(op, argv[0], &p, &ks);
 	if (rc) {
 		knobs_free(&ks);
 		tune_prof_free(&p);
@@ -376,7 +378,7 @@ static size_t interrupted(struct opts *op, bool quiet)
 	for (size_t i = 0; i < n; i++) {
 		struct journal j;
 		char err[512];
-		if (!tune_journal_load(&j, paths[i], err, sizeof(err)) && tune_journal_status(&j) == JS_INTERRUPTED) {
+		if (!tune_journal_load(&j, paths[i], false, err, sizeof(err)) && tune_journal_status(&j) == JS_INTERRUPTED) {
 			found++;
 			if (!quiet)
 				tune_warn(&op->t, "an apply of %s was interrupted (%s, pid %ld): 'nfstune revert %s' restores "
@@ -414,14 +416,9 @@ static int cmd_apply(struct opts *op, int argc, char **argv)
 	}
 	if ((rc = need_root(op, "apply")))
 		return finish(op, rc);
-	if (tune_journal_dir_check(op->state_dir, err, sizeof(err))) {
-		tune_error(t, "%s", err);
-		return finish(op, EX_USAGE);
-	}
-	lock = tune_journal_lock(op->state_dir);
+	lock = tune_journal_lock(op->state_dir, err, sizeof(err));
 	if (lock < 0) {
-		tune_error(t, "%s: %s", op->state_dir,
-			   lock == -EBUSY ? "another nfstune apply or revert is running" : strerror(-lock));
+		tune_error(t, "%s; nothing was changed", err);
 		return finish(op, EX_USAGE);
 	}
 	if (interrupted(op, false) && !op->force) {
@@ -429,7 +426,7 @@ static int cmd_apply(struct opts *op, int argc, char **argv)
 		rc = EX_USAGE;
 		goto out;
 	}
-	rc = load_profile(op, argv[0], true, &p, &ks);
+	rc = load_profile(op, argv[0], &p, &ks);
 	if (rc) {
 		tune_error(t, "nothing was changed");
 		goto out_prof;
@@ -530,10 +527,11 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 	}
 	if ((rc = need_root(op, "revert")))
 		return finish(op, rc);
-	if (!tune_journal_dir_check(op->state_dir, err, sizeof(err)))
-		lock = tune_journal_lock(op->state_dir);
-	if (lock == -EBUSY) {
-		tune_error(t, "another nfstune apply or revert is running");
+	/* a revert writes as root what a journal says: the state directory
+	 * must be trusted and the lock held, or nothing happens */
+	lock = tune_journal_lock(op->state_dir, err, sizeof(err));
+	if (lock < 0) {
+		tune_error(t, "%s; nothing was reverted", err);
 		return finish(op, EX_USAGE);
 	}
 	if (argc) {
@@ -549,7 +547,7 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct journal c;
-			if (!path[0] && !tune_journal_load(&c, paths[i], err, sizeof(err))) {
+			if (!path[0] && !tune_journal_load(&c, paths[i], false, err, sizeof(err))) {
 				enum jstatus s = tune_journal_status(&c);
 				if (s == JS_INTERRUPTED || s == JS_APPLIED)
 					snprintf(path, sizeof(path), "%s", paths[i]);
@@ -569,14 +567,8 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (tune_journal_load(&j, path, err, sizeof(err))) {
-		tune_error(t, "%s", err);
-		rc = EX_FAIL;
-		goto out;
-	}
-	struct stat st;
-	if (!stat(path, &st) && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		tune_error(t, "%s: a journal must be root's and not writable by others", path);
+	if (tune_journal_load(&j, path, true, err, sizeof(err)) || tune_journal_check_items(t, &j, err, sizeof(err))) {
+		tune_error(t, "%s; nothing was reverted", err);
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -611,7 +603,11 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 	}
 	/* a revert never uses the journal's own root/netns: checked above */
 	int rrc = tune_restore(t, &j, steps);
-	tune_journal_reverted(&j, rrc == 0);
+	/* unmarked, a later plain revert would restore it again over newer changes */
+	int mrc = tune_journal_reverted(&j, rrc == 0);
+	if (mrc)
+		tune_error(t, "%s: cannot record the revert in the journal: %s; a later 'nfstune revert' would "
+			   "restore these values again", path, strerror(mrc));
 	out_str(op->o, "command", NULL, "revert");
 	out_str(op->o, "journal", "Journal", path);
 	out_str(op->o, "was", "Apply status", tune_journal_status_name(s));
@@ -634,9 +630,9 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 			tune_error(t, "%s %s: %s", k->obj, k->name, steps[i].msg);
 	}
 	out_table_end(op->o);
-	out_str(op->o, "result", "Result", rrc ? "incomplete" : "reverted");
+	out_str(op->o, "result", "Result", rrc ? "incomplete" : mrc ? "reverted-unrecorded" : "reverted");
 	free(steps);
-	rc = rrc ? EX_FAIL : EX_OK;
+	rc = rrc || mrc ? EX_FAIL : EX_OK;
 out:
 	tune_journal_free(&j);
 	if (lock >= 0)
@@ -665,7 +661,7 @@ static int cmd_journals(struct opts *op, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct journal j;
 		char err[512];
-		int rc = tune_journal_load(&j, paths[i], err, sizeof(err));
+		int rc = tune_journal_load(&j, paths[i], false, err, sizeof(err));
 		out_row_begin(op->o);
 		out_cell_str(op->o, paths[i]);
 		out_cell_str(op->o, rc ? "-" : j.profile);
@@ -707,6 +703,7 @@ static int cmd_sweep(struct opts *op, int argc, char **argv)
 		.delay_ms = op->delay_ms,
 		.dry = op->dry,
 		.html = op->html,
+		.host_global = op->t.host_global,
 	};
 	return finish(op, tune_sweep(op->o, &so, argv[0]));
 }
@@ -741,6 +738,29 @@ static int enter_netns(const char *name)
 	return EX_OK;
 }
 
+/* Are we outside the host's initial network namespace (--netns, or run
+ * by ip netns exec)? Not under --root, whose tree is no kernel's. Where
+ * pid 1's namespace cannot be read (a sandbox), the kernel tells anyway:
+ * net.core.netdev_max_backlog is registered in the initial namespace only
+ * (net/core/sysctl_net_core.c, net_core_table). */
+static void other_netns(struct tune *t, const char *name)
+{
+	char self[64], init[64];
+	if (t->root[0])
+		return;
+	ssize_t a = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	ssize_t b = readlink("/proc/1/ns/net", init, sizeof(init) - 1);
+	if (a > 0 && b > 0) {
+		self[a] = init[b] = '\0';
+		t->other_netns = strcmp(self, init) != 0;
+	} else {
+		t->other_netns = access("/proc/sys/net/core/netdev_max_backlog", F_OK) != 0;
+	}
+	t->other_netns |= name != NULL;
+	snprintf(t->netns_name, sizeof(t->netns_name), "%s%s", name ? "network namespace " : "",
+		 name ? name : "this network namespace");
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct opts *, int, char **);
@@ -757,7 +777,7 @@ int main(int argc, char **argv)
 		{"ethtool-ioctl", no_argument, 0, 'i'}, {"delay", required_argument, 0, 'd'},
 		{"help", no_argument, 0, 'h'},		{"version", no_argument, 0, 'V'},
 		{"netns", required_argument, 0, 'n'},	{"dry", no_argument, 0, 'D'},
-		{"html", required_argument, 0, 'H'},
+		{"html", required_argument, 0, 'H'},	{"host-global", no_argument, 0, 'G'},
 		{0, 0, 0, 0},
 	};
 	struct opts op;
@@ -816,6 +836,9 @@ int main(int argc, char **argv)
 		case 'D':
 			op.dry = true;
 			break;
+		case 'G':
+			op.t.host_global = true;
+			break;
 		case 'H':
 			op.html = optarg;
 			break;
@@ -849,6 +872,7 @@ int main(int argc, char **argv)
 	}
 	if (netns && (c = enter_netns(netns)))
 		return c;
+	other_netns(&op.t, netns);
 	if (out_new(&op.o, op.json ? OUT_JSON : OUT_TEXT, stdout, SCHEMA)) {
 		err_msg("out of memory");
 		return EX_FAIL;

@@ -30,6 +30,7 @@
 #include "tune_sunrpc.h"
 #include "tune_sysctl.h"
 #include "tune_virtio.h"
+#include "trust.h"
 
 /* ------------------------------------------------------------------ */
 /* Origins and positions                                                */
@@ -243,72 +244,29 @@ static int merge(struct prof *p, struct json_object *dst, struct json_object *sr
 static int load_file(struct tune *t, struct prof *p, const char *path, unsigned depth, const char *from)
 {
 	char real[PATH_MAX];
-	struct stat st;
 
 	if (p->nfiles >= PROF_MAX_FILES) {
 		tune_error(t, "%s: more than %d profile files (includes)", path, PROF_MAX_FILES);
 		return EINVAL;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int e = errno;
-		tune_error(t, "%s: %s%s%s", path, strerror(e), from ? " (included from " : "", from ? from : "");
-		if (from)
-			tune_error(t, "%s", ")");
-		return e;
-	}
-	/* check what we read, not what the name pointed at a moment ago */
-	if (fstat(fd, &st)) {
-		int e = errno;
-		close(fd);
-		tune_error(t, "%s: %s", path, strerror(e));
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		tune_error(t, "%s: not a regular file", path);
-		return EINVAL;
-	}
-	if (p->strict && st.st_uid != 0) {
-		close(fd);
-		tune_error(t, "%s: owned by uid %u, not root: a profile that root applies must be root's", path,
-			   (unsigned)st.st_uid);
-		return EPERM;
-	}
-	if (p->strict && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		close(fd);
-		tune_error(t, "%s: writable by %s (mode %04o): anyone could change what root applies (chmod go-w %s)",
-			   path, (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777), path);
-		return EPERM;
-	}
-	if (st.st_size > (4 << 20)) {
-		close(fd);
-		tune_error(t, "%s: too large for a profile (%lld bytes)", path, (long long)st.st_size);
-		return EFBIG;
-	}
 	if (!realpath(path, real))
 		snprintf(real, sizeof(real), "%s", path);
 	for (unsigned i = 0; i < p->nfiles; i++)
 		if (!strcmp(p->real[i], real) && depth > 0) {
-			close(fd);
 			tune_error(t, "%s: included twice or in a cycle (from %s)", path, from ? from : "?");
 			return ELOOP;
 		}
-	size_t len = (size_t)st.st_size, got = 0;
-	char *text = malloc(len + 1);
-	if (!text) {
-		close(fd);
-		return ENOMEM;
+	/* every file root reads must be root's, along with its directories;
+	 * checked on the opened descriptor, not on the name afterwards */
+	char err[TUNE_ERRLEN], *text;
+	size_t got;
+	int e = trust_read(path, PROF_MAX_BYTES, &text, &got, err, sizeof(err));
+	if (e) {
+		tune_error(t, "%s%s%s", err, from ? " (included from " : "", from ? from : "");
+		if (from)
+			tune_error(t, "%s", ")");
+		return e;
 	}
-	while (got < len) {
-		ssize_t r = read(fd, text + got, len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
 	unsigned me = p->nfiles++;
 	snprintf(p->real[me], sizeof(p->real[me]), "%s", real);
 	int rc = cfg_load_mem(&p->files[me], path, text, got);
@@ -359,10 +317,9 @@ static int load_file(struct tune *t, struct prof *p, const char *path, unsigned 
 	return rc;
 }
 
-int tune_prof_load(struct tune *t, struct prof *p, const char *path, bool strict)
+int tune_prof_load(struct tune *t, struct prof *p, const char *path)
 {
 	memset(p, 0, sizeof(*p));
-	p->strict = strict;
 	p->doc = json_object_new_object();
 	if (!p->doc)
 		return ENOMEM;
@@ -917,6 +874,16 @@ static size_t build_irq(struct tune *t, struct prof *p, struct knobs *ks, const 
 	return errs;
 }
 
+/* The plain numbers of an interface: key, kernel range, knob. */
+static const struct {
+	const char *key;
+	uint64_t min, max;
+	const struct knob_type *type;
+} if_nums[] = {
+	{"mtu", 68, 65536, &knob_mtu},
+	{"txqueuelen", 0, UINT32_MAX, &knob_txqlen},
+};
+
 static size_t build_interfaces(struct tune *t, struct prof *p, struct knobs *ks, struct json_object *ifs)
 {
 	static const char *const keys[] = {"mtu", "txqueuelen", "channels", "rings", "coalesce", "features", "qdisc",
@@ -942,15 +909,14 @@ static size_t build_interfaces(struct tune *t, struct prof *p, struct knobs *ks,
 			errs++;
 		}
 		errs += check_keys(t, p, ifobj, ifpath, keys);
-		uint64_t v;
-		int rc = get_u64(t, p, ifobj, ifpath, "mtu", 68, 65536, &v);
-		if (!rc && exists)
-			want(t, p, ks, &knob_mtu, ifname, "mtu", ifpath, "mtu", "%llu", (unsigned long long)v);
-		errs += rc == EINVAL;
-		rc = get_u64(t, p, ifobj, ifpath, "txqueuelen", 0, UINT32_MAX, &v);
-		if (!rc && exists)
-			want(t, p, ks, &knob_txqlen, ifname, "txqueuelen", ifpath, "txqueuelen", "%llu", (unsigned long long)v);
-		errs += rc == EINVAL;
+		for (size_t i = 0; i < sizeof(if_nums) / sizeof(if_nums[0]); i++) {
+			uint64_t v;
+			int rc = get_u64(t, p, ifobj, ifpath, if_nums[i].key, if_nums[i].min, if_nums[i].max, &v);
+			if (!rc && exists)
+				want(t, p, ks, if_nums[i].type, ifname, if_nums[i].key, ifpath, if_nums[i].key, "%llu",
+				     (unsigned long long)v);
+			errs += rc == EINVAL;
+		}
 		errs += build_features(t, p, ks, ifname, exists, ifobj, ifpath);
 		errs += build_group(t, p, ks, ifname, exists, ifobj, ifpath, ETH_RINGS, &knob_rings);
 		errs += build_group(t, p, ks, ifname, exists, ifobj, ifpath, ETH_COALESCE, &knob_coalesce);
@@ -976,7 +942,8 @@ static size_t build_sysctl(struct tune *t, struct prof *p, struct knobs *ks, str
 			errs++;
 			continue;
 		}
-		if (tune_sysctl_path(t, name, path, sizeof(path), err, sizeof(err))) {
+		if (tune_sysctl_netns_check(t, name, err, sizeof(err)) ||
+		    tune_sysctl_path(t, name, path, sizeof(path), err, sizeof(err))) {
 			perr(t, p, "sysctl", name, "%s", err);
 			errs++;
 			continue;
@@ -1002,7 +969,10 @@ static size_t build_sunrpc(struct tune *t, struct prof *p, struct knobs *ks, str
 			errs++;
 			continue;
 		}
-		if (tune_sunrpc_path(t, *n, path, sizeof(path), err, sizeof(err))) {
+		char full[64];
+		snprintf(full, sizeof(full), "sunrpc.%s", *n);
+		if (tune_sysctl_netns_check(t, full, err, sizeof(err)) ||
+		    tune_sunrpc_path(t, *n, path, sizeof(path), err, sizeof(err))) {
 			perr(t, p, "sunrpc", *n, "%s", err);
 			errs++;
 			continue;
@@ -1020,6 +990,19 @@ static size_t build_sunrpc(struct tune *t, struct prof *p, struct knobs *ks, str
 	}
 	return errs;
 }
+
+/* NFS mount options: NFS_MAX_FILE_IO_SIZE is 1 MiB, NFS_MAX_CONNECTIONS
+ * 16; I/O sizes are whole pages. */
+static const struct {
+	const char *key;
+	uint64_t min, max;
+	bool pages;
+} nfs_opts[] = {
+	{"rsize", 4096, 1048576, true},
+	{"wsize", 4096, 1048576, true},
+	{"nconnect", 1, 16, false},
+};
+#define NFS_NOPTS (sizeof(nfs_opts) / sizeof(nfs_opts[0]))
 
 static size_t build_nfs(struct tune *t, struct prof *p, struct knobs *ks, struct json_object *o)
 {
@@ -1056,28 +1039,26 @@ static size_t build_nfs(struct tune *t, struct prof *p, struct knobs *ks, struct
 			     mrc ? " (cannot read /proc/mounts)" : t->root[0] ? " (in --root's proc/mounts)" : "");
 			errs++;
 		}
-		uint64_t v[3];
-		int rc[3];
-		static const char *const opt[3] = {"rsize", "wsize", "nconnect"};
-		for (int i = 0; i < 3; i++) {
-			/* NFS_MAX_FILE_IO_SIZE is 1 MiB; NFS_MAX_CONNECTIONS 16 */
-			rc[i] = get_u64(t, p, mo, path, opt[i], i < 2 ? 4096 : 1, i < 2 ? 1048576 : 16, &v[i]);
+		uint64_t v[NFS_NOPTS];
+		int rc[NFS_NOPTS];
+		for (size_t i = 0; i < NFS_NOPTS; i++) {
+			rc[i] = get_u64(t, p, mo, path, nfs_opts[i].key, nfs_opts[i].min, nfs_opts[i].max, &v[i]);
 			if (rc[i] == EINVAL)
 				errs++;
-			if (!rc[i] && i < 2 && v[i] % 4096) {
-				perr(t, p, path, opt[i], "%llu is not a multiple of 4096 (the client rounds it down to pages)",
-				     (unsigned long long)v[i]);
+			if (!rc[i] && nfs_opts[i].pages && v[i] % 4096) {
+				perr(t, p, path, nfs_opts[i].key,
+				     "%llu is not a multiple of 4096 (the client rounds it down to pages)", (unsigned long long)v[i]);
 				errs++;
 				rc[i] = EINVAL;
 			}
 			if (!rc[i])
-				cl += (size_t)snprintf(changes + cl, sizeof(changes) - cl, "%s%s=%llu", cl ? "," : "", opt[i],
-						       (unsigned long long)v[i]);
+				cl += (size_t)snprintf(changes + cl, sizeof(changes) - cl, "%s%s=%llu", cl ? "," : "",
+						       nfs_opts[i].key, (unsigned long long)v[i]);
 		}
-		for (int i = 0; i < 3 && found; i++)
+		for (size_t i = 0; i < NFS_NOPTS && found; i++)
 			if (!rc[i]) {
-				struct knob *k = want(t, p, ks, &knob_nfs_opt, dir, opt[i], path, opt[i], "%llu",
-						      (unsigned long long)v[i]);
+				struct knob *k = want(t, p, ks, &knob_nfs_opt, dir, nfs_opts[i].key, path, nfs_opts[i].key,
+						      "%llu", (unsigned long long)v[i]);
 				if (k)
 					snprintf(k->arg, sizeof(k->arg), "%s", changes);
 			}
@@ -1108,19 +1089,20 @@ size_t tune_prof_build(struct tune *t, struct prof *p, struct knobs *ks)
 {
 	static const char *const top[] = {"include", "description", "interfaces", "sysctl", "sunrpc", "nfs",
 					  "virtio", "nfsbench", NULL};
+	/* the knob sections, in this order */
+	static const struct {
+		const char *key;
+		size_t (*build)(struct tune *, struct prof *, struct knobs *, struct json_object *);
+	} sections[] = {
+		{"sysctl", build_sysctl}, {"sunrpc", build_sunrpc}, {"interfaces", build_interfaces},
+		{"nfs", build_nfs},       {"virtio", tune_virtio_build},
+	};
 	size_t errs = check_keys(t, p, p->doc, "", top);
 	struct json_object *o;
 
-	if ((o = object(t, p, p->doc, "", "sysctl", &errs)))
-		errs += build_sysctl(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "sunrpc", &errs)))
-		errs += build_sunrpc(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "interfaces", &errs)))
-		errs += build_interfaces(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "nfs", &errs)))
-		errs += build_nfs(t, p, ks, o);
-	if ((o = object(t, p, p->doc, "", "virtio", &errs)))
-		errs += tune_virtio_build(t, p, ks, o);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if ((o = object(t, p, p->doc, "", sections[i].key, &errs)))
+			errs += sections[i].build(t, p, ks, o);
 	if ((o = object(t, p, p->doc, "", "nfsbench", &errs))) {
 		struct cfg *c = cfg_of(p, "", "nfsbench");
 		if (nfsbench_cfg_parse(c, o, "nfsbench", &p->nfsbench)) {

@@ -31,6 +31,8 @@
 #include "out.h"
 #include "sig.h"
 #include "tm.h"
+#include "trust.h"
+#include "tune_journal.h"
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_INTR = 130 };
 
@@ -58,6 +60,7 @@ struct run {
 	const struct sweep_opts *so;
 	struct out *o;
 	char dir[PATH_MAX];   /* this sweep's directory */
+	char bench[PATH_MAX]; /* the benchmark program, found and checked (trust.h) */
 	struct point *pts;
 	size_t npts, cap;
 	size_t runs;
@@ -96,8 +99,8 @@ static void say(const char *fmt, ...)
  * SIGINT/SIGTERM (an apply must finish or roll back). On stop_signal or
  * timeout an unshielded child is sent SIGTERM, then SIGKILL after 5 s.
  * Returns 0 with *status (wait status), or an errno value. */
-static int run_child(char *const argv[], const char *outp, const char *errp, bool shield, uint64_t timeout_ns,
-		     int *status, bool *killed)
+static int run_child(const char *prog, char *const argv[], const char *outp, const char *errp, bool shield,
+		     uint64_t timeout_ns, int *status, bool *killed)
 {
 	int ofd = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int efd = ofd >= 0 ? open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
@@ -123,7 +126,8 @@ static int run_child(char *const argv[], const char *outp, const char *errp, boo
 		dup2(efd, 2);
 		signal(SIGINT, shield ? SIG_IGN : SIG_DFL);
 		signal(SIGTERM, shield ? SIG_IGN : SIG_DFL);
-		execvp(argv[0], argv);
+		/* prog: a checked path, never a PATH search at this point */
+		execv(prog, argv);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -198,6 +202,8 @@ static int nfstune(struct run *r, size_t sc, const char *cmd, const char *arg, c
 	}
 	if (r->so->ethtool_ioctl)
 		argv[n++] = "--ethtool-ioctl";
+	if (r->so->host_global)
+		argv[n++] = "--host-global";
 	if (r->so->delay_ms) {
 		snprintf(delay, sizeof(delay), "%u", r->so->delay_ms);
 		argv[n++] = "--delay";
@@ -211,7 +217,8 @@ static int nfstune(struct run *r, size_t sc, const char *cmd, const char *arg, c
 	argv[n] = NULL;
 	int status;
 	bool killed;
-	int e = run_child(argv, outp, errp, true, 300000000000ULL, &status, &killed);
+	/* this very program (the inode running now), whatever its name leads to */
+	int e = run_child("/proc/self/exe", argv, outp, errp, true, 300000000000ULL, &status, &killed);
 	if (e) {
 		snprintf(msg, len, "running %s %s: %s", r->so->self, cmd, strerror(e));
 		return EX_FAIL;
@@ -431,7 +438,7 @@ static enum mres measure_once(struct run *r, struct point *p, char *msg, size_t 
 	r->runs++;
 	snprintf(outp, sizeof(outp), "%s/run%04zu-point%zu.json", r->dir, r->runs, p->id);
 	snprintf(errp, sizeof(errp), "%s/run%04zu-point%zu.err", r->dir, r->runs, p->id);
-	int e = run_child(argv, outp, errp, false, s->timeout_ns, &status, &killed);
+	int e = run_child(r->bench, argv, outp, errp, false, s->timeout_ns, &status, &killed);
 	if (e) {
 		snprintf(msg, len, "cannot run %s: %s", argv[0], strerror(e));
 		return M_FAILED;
@@ -983,7 +990,19 @@ int tune_sweep(struct out *o, const struct sweep_opts *so, const char *profile)
 	r->o = o;
 	r->applied = -1;
 	r->cbase = -1;
-	if (cfg_load(&c, profile)) {
+	/* the profile names a program that runs as root and the values root
+	 * applies: apply's rules (trust.h) hold for it, as for every point
+	 * profile generated from it */
+	char *text;
+	size_t tlen;
+	if (trust_read(profile, SW_MAX_FILE, &text, &tlen, msg, sizeof(msg))) {
+		err_msg("%s", msg);
+		free(r);
+		return EX_USAGE;
+	}
+	int lrc = cfg_load_mem(&c, profile, text, tlen);
+	free(text);
+	if (lrc) {
 		err_msg("%s", c.err);
 		cfg_free(&c);
 		free(r);
@@ -1003,6 +1022,14 @@ int tune_sweep(struct out *o, const struct sweep_opts *so, const char *profile)
 		rc = EX_USAGE;
 		goto out;
 	}
+	/* the program itself, and every directory to it, must be root's too */
+	if (trust_exec_path(s->argv[0], r->bench, sizeof(r->bench), msg, sizeof(msg))) {
+		unsigned line, col;
+		cfg_where(&s->cfg, "benchmark[0]", &line, &col);
+		err_msg("%s:%u:%u: benchmark[0]: %s; nothing was run", profile, line, col, msg);
+		rc = EX_USAGE;
+		goto out;
+	}
 	if (s->strategy == SW_AUTO) {
 		size_t g = sw_grid_size(s);
 		s->strategy = (s->budget_runs ? (g + 1) * s->repeats <= s->budget_runs : g <= 64) ? SW_GRID : SW_DESCENT;
@@ -1012,8 +1039,8 @@ int tune_sweep(struct out *o, const struct sweep_opts *so, const char *profile)
 	char stamp[32];
 	time_t now = time(NULL);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-	if (mkdir(so->state_dir, 0700) && errno != EEXIST) {
-		err_msg("sweep: %s: %s", so->state_dir, strerror(errno));
+	if (tune_journal_dir_check(so->state_dir, msg, sizeof(msg))) {
+		err_msg("sweep: %s", msg);
 		rc = EX_USAGE;
 		goto out;
 	}

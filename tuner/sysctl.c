@@ -347,6 +347,20 @@ static int sc_check(struct tune *t, struct knob *k)
 	return 0;
 }
 
+bool tune_sysctl_per_netns(const char *name)
+{
+	return !strncmp(name, "net.", 4);
+}
+
+int tune_sysctl_netns_check(const struct tune *t, const char *name, char *err, size_t errlen)
+{
+	if (!t->other_netns || t->host_global || tune_sysctl_per_netns(name))
+		return 0;
+	snprintf(err, errlen, "%s is host-wide, not per network namespace: in %s it would change the whole host "
+		 "(--host-global to allow)", name, t->netns_name[0] ? t->netns_name : "this network namespace");
+	return EPERM;
+}
+
 const struct knob_type knob_sysctl = {
 	.name = "sysctl", .cls = KNOB_LIVE, .rank = RANK_SYSCTL,
 	.read = knob_file_read, .check = sc_check, .apply = knob_file_apply, .same = knob_file_same,

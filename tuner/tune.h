@@ -121,6 +121,11 @@ struct tune {
 	bool no_netlink;       /* no kernel sockets (unit tests on fake trees) */
 	bool ethtool_ioctl;    /* use SIOCETHTOOL even where netlink works */
 	bool force;            /* run despite irqbalance, interrupted applies */
+	/* not the host's initial network namespace (--netns, ip netns exec):
+	 * sysctls the kernel keeps host-wide would change the whole host */
+	bool other_netns;
+	char netns_name[128];  /* for messages */
+	bool host_global;      /* --host-global: allow them anyway */
 	/* netlink state, opened on first use (nl.c) */
 	struct nl_sock *rt;
 	struct nl_sock *gen;

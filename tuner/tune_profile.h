@@ -13,6 +13,7 @@
 
 #define PROF_MAX_FILES 16
 #define PROF_MAX_DEPTH 8
+#define PROF_MAX_BYTES (4u << 20) /* of one file */
 
 struct prof_origin {
 	char *path;    /* key path in the merged document */
@@ -26,15 +27,15 @@ struct prof {
 	struct json_object *doc; /* all files merged, includes first */
 	struct prof_origin *orig;
 	size_t norig;
-	bool strict;             /* files must be root's and not writable by others */
 	bool has_nfsbench;
 	struct nfsbench_cfg nfsbench;
 };
 
-/* Load path and its includes. strict: refuse files not owned by root or
- * writable by group or others (what apply needs). Errors are collected in
- * t; returns 0 or EINVAL. */
-int tune_prof_load(struct tune *t, struct prof *p, const char *path, bool strict);
+/* Load path and its includes, each a trusted file (trust.h: root's, or
+ * the caller's own when not root, with every directory on its path; never
+ * a symbolic link, FIFO or device). Errors are collected in t; returns 0
+ * or an errno value. */
+int tune_prof_load(struct tune *t, struct prof *p, const char *path);
 /* Validate the merged profile and append one knob per wanted value, each
  * remembering where in which file it was set. Errors collected in t;
  * returns the number of errors found. */

@@ -27,6 +27,7 @@
 #define SW_MAX_CONS 8
 #define SW_MAX_ARGV 128
 #define SW_MAX_GRID 100000
+#define SW_MAX_FILE (4u << 20) /* bytes of a sweep profile */
 
 struct json_object;
 struct out;
@@ -121,6 +122,7 @@ struct sweep_opts {
 	unsigned delay_ms;
 	bool dry;              /* revert everything at the end */
 	const char *html;      /* write the HTML report here */
+	bool host_global;      /* pass --host-global to the applies */
 };
 
 /* Run the sweep and report through o. Returns an exit code: 0 done (a

@@ -29,6 +29,15 @@ int tune_sysctl_path(const struct tune *t, const char *name, char *path, size_t 
  * min <= default <= max triples). 0 or EINVAL with err set. */
 int tune_sysctl_value(const char *name, struct json_object *v, char *out, size_t len, char *err, size_t errlen);
 
+/* Does the kernel keep sysctl name per network namespace? net.* ones are
+ * (those it keeps host-wide are absent or read-only outside the initial
+ * namespace, and refused as such); vm.*, fs.nfs.* and sunrpc.* are one
+ * value for the whole host. */
+bool tune_sysctl_per_netns(const char *name);
+/* 0, or EPERM with err set when t works in another network namespace, name
+ * is host-wide and --host-global was not given. */
+int tune_sysctl_netns_check(const struct tune *t, const char *name, char *err, size_t errlen);
+
 extern const struct knob_type knob_sysctl;
 /* The sysctls that matter to NFS over 10 GbE, those present (show). */
 int tune_sysctl_show(struct tune *t, struct knobs *ks);

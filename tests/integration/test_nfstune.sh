@@ -38,7 +38,8 @@ in_ns ip tuntap add mode tap multi_queue name tp0
 for l in va vb br0; do in_ns ip link set "$l" up; done
 
 # nfstune in the namespace; stdout to $TMP/out, stderr to $TMP/err
-NT() { ip netns exec "$NS" "$BIN/nfstune" --state-dir "$STATE" "$@" >"$TMP/out" 2>"$TMP/err"; }
+# (a timeout: a run that waits on a planted FIFO fails instead of hanging)
+NT() { timeout 60 ip netns exec "$NS" "$BIN/nfstune" --state-dir "$STATE" "$@" >"$TMP/out" 2>"$TMP/err"; }
 show_err() { sed 's/^/#   /' "$TMP/err"; }
 # quiet "what" args...: must succeed with nothing on stderr
 quiet() {
@@ -223,6 +224,97 @@ printf '{"interfaces": {"va": {"mtu": 9000}}}' >"$TMP/ww.json"
 chmod 0666 "$TMP/ww.json"
 says 2 "bad profile ww.json: world-writable refused" "ww.json: writable by everyone (mode 0666)" apply "$TMP/ww.json"
 same_state "bad profiles: show --json is byte-identical"
+
+# ---- what nfstune trusts (issue 17): attackers who are not root -------------
+# a root-owned file that a forged revert would overwrite
+printf 'original\n' >"$TMP/victim"
+victim_intact() { check "$1: the victim file is intact" test "$(cat "$TMP/victim")" = original; }
+# journal FILE ARG: a journal that "restores" the sysctl file ARG to "pwned"
+journal() {
+	printf '{"journal":"nfstune/1","profile":"x","pid":999999999,"pid_start":1,"netns":"%s","root":""}\n' \
+		"$(in_ns readlink /proc/self/ns/net)" >"$1"
+	printf '{"item":0,"type":"sysctl","obj":"sysctl","name":"vm.x","path":"","arg":"%s","idx":0,"cur":"pwned","restore":"pwned","want":"1"}\n{"ready":1}\n{"begin":0}\n{"done":0}\n{"end":"applied"}\n' \
+		"$2" >>"$1"
+}
+# a state directory anyone can write: revert refuses before reading a journal
+mkdir -m 0777 "$TMP/wstate"
+journal "$TMP/wstate/apply-20990101T000000.000000000Z-1.journal" "$TMP/victim"
+says 2 "state directory writable by others: revert refuses" \
+	"state directory $TMP/wstate: directory writable by everyone (mode 0777)" --state-dir "$TMP/wstate" revert
+check "... and says nothing was reverted" grep -q 'nothing was reverted' "$TMP/err"
+victim_intact "writable state directory"
+# a journal in a good state directory: planted by nobody, a FIFO, a symbolic
+# link to the victim, or naming a file outside /proc/sys, /sys and /proc/irq
+mkdir -m 0700 "$TMP/st2"
+J2=$TMP/st2/apply-20990101T000000.000000000Z-1.journal
+journal "$J2" "$TMP/victim"
+chown nobody "$J2"
+says 2 "a journal owned by nobody is refused" "owned by uid 65534, not root" --state-dir "$TMP/st2" revert "$J2"
+rm -f "$J2"
+mkfifo -m 0600 "$J2"
+says 2 "a FIFO journal is refused at once (no wait)" "$J2: not a regular file" --state-dir "$TMP/st2" revert "$J2"
+rm -f "$J2"
+ln -s "$TMP/victim" "$J2"
+says 2 "a journal that is a symbolic link is refused" "$J2: a symbolic link" --state-dir "$TMP/st2" revert "$J2"
+rm -f "$J2"
+journal "$J2" "$TMP/victim"
+says 2 "a journal naming a file outside /proc/sys and /sys is refused" \
+	"outside /proc/sys, /sys and /proc/irq" --state-dir "$TMP/st2" revert
+journal "$J2" "/proc/sys/../..$TMP/victim"
+says 2 "... also when spelled through /proc/sys/.." "outside /proc/sys, /sys and /proc/irq" --state-dir "$TMP/st2" revert
+victim_intact "planted journals"
+# reverting through a symbolic link to a real journal: refused, and the
+# journal stays applied, so a plain revert still restores it (once)
+printf '{"interfaces": {"va": {"txqueuelen": 1234}}}' | profile ql.json
+quiet "symlinked journal: apply" apply "$TMP/ql.json"
+jl=$(ls -t "$STATE"/apply-*.journal | head -1)
+ln -s "$jl" "$TMP/link.journal"
+says 2 "revert through a symbolic link is refused" "a symbolic link" revert "$TMP/link.journal"
+has "... and changed nothing (qlen 1234)" ip link show va 'qlen 1234'
+check "... the journal is not marked reverted" bash -c "! grep -q '\"reverted\"' '$jl'"
+quiet "a plain revert restores it" revert
+has "... qlen 1000 again" ip link show va 'qlen 1000'
+check "... and marks the journal reverted" grep -q '"reverted"' "$jl"
+# profiles and includes: in a directory anyone can write (no sticky bit), or
+# owned by nobody
+mkdir -m 0777 "$TMP/wdir"
+printf '{"interfaces": {"va": {"mtu": 9000}}}' >"$TMP/wdir/p.json"
+says 2 "a profile in a directory writable by others is refused" \
+	"$TMP/wdir: directory writable by everyone (mode 0777) without the sticky bit" apply "$TMP/wdir/p.json"
+printf '{"include": "%s/wdir/p.json"}' "$TMP" | profile inc.json
+says 2 "an include in a directory writable by others is refused" "$TMP/wdir: directory writable by everyone" \
+	apply "$TMP/inc.json"
+printf '{"interfaces": {"va": {"mtu": 9000}}}' | profile nobody.json
+chown nobody "$TMP/nobody.json"
+says 2 "plan as root refuses a profile owned by nobody" "nobody.json: owned by uid 65534, not root" plan "$TMP/nobody.json"
+# sweep: its profile and its benchmark program are root's, or nothing runs
+printf '{"benchmark": ["/bin/sh", "-c", "id > %s/pwned"], "metric": "m", "space": {"x": {"values": [1], "set": "--x"}}}' \
+	"$TMP" >"$TMP/sw.json"
+chmod 0666 "$TMP/sw.json"
+chown nobody "$TMP/sw.json"
+"$BIN/nfstune" --state-dir "$TMP/sst" sweep "$TMP/sw.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep: a profile owned by nobody, mode 0666: exit 2" test $? = 2
+check "... naming the reason" grep -q "sw.json: owned by uid 65534, not root" "$TMP/err"
+check "... and its benchmark never ran" test ! -e "$TMP/pwned"
+mkdir -m 0755 "$TMP/bin"
+printf '#!/bin/sh\nid > %s/pwned\n' "$TMP" >"$TMP/bin/bench"
+chmod 0755 "$TMP/bin/bench"
+chown nobody "$TMP/bin/bench"
+printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "space": {"x": {"values": [1], "set": "--x"}}}' "$TMP" >"$TMP/sw2.json"
+"$BIN/nfstune" --state-dir "$TMP/sst" sweep "$TMP/sw2.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep: a benchmark program owned by nobody: exit 2" test $? = 2
+check "... naming it" grep -q "sw2.json:1:16: benchmark\[0\]: $TMP/bin/bench: owned by uid 65534, not root" "$TMP/err"
+check "... and it never ran" test ! -e "$TMP/pwned"
+# host-wide sysctls are not the namespace's to change
+sw=$(cat /proc/sys/vm/swappiness)
+printf '{"sysctl": {"vm.swappiness": %d}}' $(((sw + 1) % 100)) | profile vm.json
+says 2 "vm.swappiness in a network namespace is refused" \
+	"sysctl.vm.swappiness: vm.swappiness is host-wide, not per network namespace" plan "$TMP/vm.json"
+"$BIN/nfstune" --netns "$NS" --state-dir "$STATE" plan "$TMP/vm.json" >"$TMP/out" 2>"$TMP/err"
+check "... with --netns too (exit 2, the namespace named)" \
+	bash -c "[ $? = 2 ] && grep -q 'in network namespace $NS it would change the whole host (--host-global to allow)' '$TMP/err'"
+check "... and the host's vm.swappiness is unchanged" test "$(cat /proc/sys/vm/swappiness)" = "$sw"
+same_state "attacker scenarios: show --json is byte-identical"
 
 # ---- a qdisc the kernel does not have -------------------------------------
 profile fq.json <<'EOF'

@@ -185,7 +185,7 @@ static void test_profiles(void **state)
 		snprintf(path, sizeof(path), "%s/p.json", tmpdir);
 		write_file(path, c->text, 0644);
 		assert_int_equal(chdir(tmpdir), 0);
-		int rc = tune_prof_load(&t, &p, "p.json", false);
+		int rc = tune_prof_load(&t, &p, "p.json");
 		size_t errs = rc ? 1 : tune_prof_build(&t, &p, &ks);
 		assert_int_equal(chdir(home), 0);
 		if (c->want_err) {
@@ -219,7 +219,7 @@ static void test_include(void **state)
 			 " \"sunrpc\": {\"tcp_slot_table_entries\": 64}\n}\n", 0644);
 	write_file(top, "{\"include\": \"base.json\",\n \"sysctl\": {\"vm.dirty_ratio\": 10}}\n", 0644);
 	root_of(&t, "guest16");
-	assert_int_equal(tune_prof_load(&t, &p, top, false), 0);
+	assert_int_equal(tune_prof_load(&t, &p, top), 0);
 	assert_int_equal(tune_prof_build(&t, &p, &ks), 0);
 	assert_int_equal(ks.n, 3);
 	struct knob *k = knobs_find(&ks, "sysctl", "vm.dirty_ratio");
@@ -237,7 +237,7 @@ static void test_include(void **state)
 	/* an inherited bad value is reported in the file that holds it */
 	write_file(base, "{\n \"sunrpc\": {\"tcp_slot_table_entries\": 1}\n}\n", 0644);
 	root_of(&t, "guest16");
-	assert_int_equal(tune_prof_load(&t, &p, top, false), 0);
+	assert_int_equal(tune_prof_load(&t, &p, top), 0);
 	assert_int_not_equal(tune_prof_build(&t, &p, &ks), 0);
 	char want[PATH_MAX + 64];
 	snprintf(want, sizeof(want), "%s:2:39: sunrpc.tcp_slot_table_entries: 1 is outside", base);
@@ -251,7 +251,7 @@ static void test_include(void **state)
 	snprintf(cyc, sizeof(cyc), "%s/cyc.json", tmpdir);
 	write_file(cyc, "{\"include\": \"cyc.json\"}", 0644);
 	root_of(&t, "guest16");
-	assert_int_not_equal(tune_prof_load(&t, &p, cyc, false), 0);
+	assert_int_not_equal(tune_prof_load(&t, &p, cyc), 0);
 	assert_non_null(strstr(errors(&t), "included twice or in a cycle"));
 	tune_prof_free(&p);
 	tune_fini(&t);
@@ -268,14 +268,14 @@ static void test_strict(void **state)
 	write_file(path, "{}", 0666);
 	chmod(path, 0666);
 	root_of(&t, "guest16");
-	assert_int_not_equal(tune_prof_load(&t, &p, path, true), 0);
+	assert_int_not_equal(tune_prof_load(&t, &p, path), 0);
 	assert_non_null(strstr(errors(&t), "writable by everyone (mode 0666)"));
 	tune_prof_free(&p);
 	tune_fini(&t);
 
 	chmod(path, 0664);
 	root_of(&t, "guest16");
-	assert_int_not_equal(tune_prof_load(&t, &p, path, true), 0);
+	assert_int_not_equal(tune_prof_load(&t, &p, path), 0);
 	assert_non_null(strstr(errors(&t), "writable by its group (mode 0664)"));
 	tune_prof_free(&p);
 	tune_fini(&t);
@@ -284,7 +284,7 @@ static void test_strict(void **state)
 		assert_int_equal(chown(path, 1000, 1000), 0);
 		chmod(path, 0644);
 		root_of(&t, "guest16");
-		assert_int_not_equal(tune_prof_load(&t, &p, path, true), 0);
+		assert_int_not_equal(tune_prof_load(&t, &p, path), 0);
 		assert_non_null(strstr(errors(&t), "owned by uid 1000, not root"));
 		tune_prof_free(&p);
 		tune_fini(&t);
@@ -310,7 +310,7 @@ static void test_configs(void **state)
 		struct knobs ks = {0};
 		snprintf(path, sizeof(path), "%s/%s", home, cfgs[i].file);
 		root_of(&t, cfgs[i].tree);
-		if (tune_prof_load(&t, &p, path, false) || tune_prof_build(&t, &p, &ks) || t.nerrs)
+		if (tune_prof_load(&t, &p, path) || tune_prof_build(&t, &p, &ks) || t.nerrs)
 			fail_msg("%s:\n%s", cfgs[i].file, errors(&t));
 		if (ks.n < cfgs[i].min_knobs)
 			fail_msg("%s: only %zu knobs", cfgs[i].file, ks.n);
@@ -504,7 +504,7 @@ static void test_irqbalance(void **state)
 		struct knobs ks = {0};
 		root_of(&t, "ixgbe2");
 		t.force = force;
-		assert_int_equal(tune_prof_load(&t, &p, path, false), 0);
+		assert_int_equal(tune_prof_load(&t, &p, path), 0);
 		assert_int_equal(tune_prof_build(&t, &p, &ks), 0);
 		assert_int_equal(ks.n, 12);
 		size_t errs = tune_validate(&t, &ks);

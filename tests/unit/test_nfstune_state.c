@@ -158,7 +158,7 @@ static void prepare(struct tune *t, struct prof *p, struct knobs *ks, struct kno
 	snprintf(t->root, sizeof(t->root), "%s", tree);
 	snprintf(path, sizeof(path), "%s/p.json", tmpdir);
 	write_file(path, profile);
-	assert_int_equal(tune_prof_load(t, p, path, false), 0);
+	assert_int_equal(tune_prof_load(t, p, path), 0);
 	if (tune_prof_build(t, p, ks) || tune_validate(t, ks))
 		fail_msg("profile does not validate:\n%s", errors(t));
 	knobs_sort(ks);
@@ -217,14 +217,16 @@ static void test_roundtrip(void **state)
 	/* the journal on disk says applied, and restores everything */
 	struct journal back;
 	char err[512];
-	assert_int_equal(tune_journal_load(&back, j.path, err, sizeof(err)), 0);
+	assert_int_equal(tune_journal_load(&back, j.path, true, err, sizeof(err)), 0);
 	assert_int_equal(tune_journal_status(&back), JS_APPLIED);
 	assert_int_equal(back.items.n, ch.n);
+	/* every file it names lies in the tree's /proc/sys, /sys or /proc/irq */
+	assert_int_equal(tune_journal_check_items(&t, &back, err, sizeof(err)), 0);
 	assert_int_equal(tune_restore(&t, &back, steps), 0);
 	same_as(before);
 	assert_int_equal(tune_journal_reverted(&back, true), 0);
 	tune_journal_free(&back);
-	assert_int_equal(tune_journal_load(&back, j.path, err, sizeof(err)), 0);
+	assert_int_equal(tune_journal_load(&back, j.path, false, err, sizeof(err)), 0);
 	assert_int_equal(tune_journal_status(&back), JS_REVERTED);
 	tune_journal_free(&back);
 
@@ -268,7 +270,7 @@ static void test_rollback(void **state)
 	same_as(before);
 	struct journal back;
 	char err[512];
-	assert_int_equal(tune_journal_load(&back, j.path, err, sizeof(err)), 0);
+	assert_int_equal(tune_journal_load(&back, j.path, false, err, sizeof(err)), 0);
 	assert_int_equal(tune_journal_status(&back), JS_ROLLED_BACK);
 	tune_journal_free(&back);
 
@@ -315,7 +317,7 @@ static void test_interrupted(void **state)
 	assert_string_not_equal(slurp("/proc/sys/sunrpc/tcp_slot_table_entries"), before[0]);
 
 	struct journal j;
-	assert_int_equal(tune_journal_load(&j, jpath, err, sizeof(err)), 0);
+	assert_int_equal(tune_journal_load(&j, jpath, false, err, sizeof(err)), 0);
 	assert_int_equal(tune_journal_status(&j), JS_INTERRUPTED);
 	struct tune t;
 	tune_init(&t);
@@ -409,7 +411,7 @@ static void test_truncated(void **state)
 	fprintf(f, "{\"journal\":\"nfstune/1\",\"profile\":\"p\",\"pid\":999999999,\"pid_start\":1,\"netns\":\"n\",\"root\":\"\"}\n"
 		   "%s\n{\"ready\":1}\n{\"begin\":0}\n{\"do", line);
 	fclose(f);
-	assert_int_equal(tune_journal_load(&j, path, err, sizeof(err)), 0);
+	assert_int_equal(tune_journal_load(&j, path, false, err, sizeof(err)), 0);
 	assert_int_equal(j.state[0], J_BEGUN);
 	assert_int_equal(tune_journal_status(&j), JS_INTERRUPTED);
 	tune_journal_free(&j);
@@ -418,7 +420,7 @@ static void test_truncated(void **state)
 	f = fopen(path, "w");
 	fprintf(f, "{\"journal\":\"nfstune/1\"}\ngarbage\n{\"ready\":0}\n");
 	fclose(f);
-	assert_int_equal(tune_journal_load(&j, path, err, sizeof(err)), EINVAL);
+	assert_int_equal(tune_journal_load(&j, path, false, err, sizeof(err)), EINVAL);
 	assert_non_null(strstr(err, ":2: not a journal record"));
 	tune_journal_free(&j);
 
@@ -426,7 +428,7 @@ static void test_truncated(void **state)
 	f = fopen(path, "w");
 	fprintf(f, "{\"journal\":\"nfstune/1\",\"pid\":999999999}\n%s\n", line);
 	fclose(f);
-	assert_int_equal(tune_journal_load(&j, path, err, sizeof(err)), 0);
+	assert_int_equal(tune_journal_load(&j, path, false, err, sizeof(err)), 0);
 	assert_int_equal(tune_journal_status(&j), JS_EMPTY);
 	tune_journal_free(&j);
 }

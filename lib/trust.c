@@ -1,0 +1,339 @@
+/* trust.c - the file-trust check of trust.h: walk a path from / one
+ * directory descriptor at a time (openat, O_PATH | O_NOFOLLOW), check each
+ * directory's fstat, open the last component with O_NOFOLLOW and check
+ * the opened descriptor. Names are never stat'ed after the fact: what is
+ * checked is what is read. */
+#include "trust.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TRUST_MAX_LINKS 40 /* as the kernel's MAXSYMLINKS */
+
+static int fail(char *err, size_t len, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t len, int e, const char *fmt, ...)
+{
+	va_list ap;
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+static bool owner_ok(uid_t u)
+{
+	uid_t me = geteuid();
+	return u == 0 || (me != 0 && u == me);
+}
+
+int trust_check_fd(int fd, const char *shown, bool dir, bool sticky_ok, char *err, size_t len)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return fail(err, len, errno, "%s: %s", shown, strerror(errno));
+	if (dir && !S_ISDIR(st.st_mode))
+		return fail(err, len, ENOTDIR, "%s: not a directory", shown);
+	if (!dir && !S_ISREG(st.st_mode))
+		return fail(err, len, EINVAL, "%s: not a regular file", shown);
+	if (!owner_ok(st.st_uid))
+		return fail(err, len, EPERM, "%s: owned by uid %u, not root: nfstune trusts only root's files", shown,
+			    (unsigned)st.st_uid);
+	mode_t w = st.st_mode & (S_IWGRP | S_IWOTH);
+	if (w && !(dir && sticky_ok && (st.st_mode & S_ISVTX)))
+		return fail(err, len, EPERM, "%s: %swritable by %s (mode %04o)%s: anyone could %s what root reads "
+			    "(chmod go-w %s)", shown, dir ? "directory " : "", (w & S_IWOTH) ? "everyone" : "its group",
+			    (unsigned)(st.st_mode & 07777), dir && sticky_ok ? " without the sticky bit" : "",
+			    dir ? "swap" : "change", shown);
+	return 0;
+}
+
+static int open_root(char *err, size_t len)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -fail(err, len, errno, "/: %s", strerror(errno));
+	int e = trust_check_fd(fd, "/", true, true, err, len);
+	if (e) {
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Walk path down to its last component. On success *dfd is a checked
+ * directory (O_PATH) holding leaf, and shown its path ("" for /). With
+ * follow_last, a symbolic link as the last component is followed too. */
+static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *shown, size_t shownlen, char *err,
+		size_t len)
+{
+	char rest[2 * PATH_MAX], tmp[2 * PATH_MAX], comp[NAME_MAX + 1], tgt[PATH_MAX];
+	unsigned links = 0;
+
+	*dfd = -1;
+	if (!*path)
+		return fail(err, len, ENOENT, "empty path");
+	if (path[0] == '/') {
+		snprintf(rest, sizeof(rest), "%s", path);
+	} else {
+		/* the working directory's own parents matter as much */
+		if (!getcwd(tmp, PATH_MAX))
+			return fail(err, len, errno, "%s: working directory: %s", path, strerror(errno));
+		if ((size_t)snprintf(rest, sizeof(rest), "%s/%s", tmp, path) >= sizeof(rest))
+			return fail(err, len, ENAMETOOLONG, "%s: %s", path, strerror(ENAMETOOLONG));
+	}
+	int fd = open_root(err, len);
+	if (fd < 0)
+		return -fd;
+	shown[0] = '\0';
+	const char *p = rest;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (!n) {
+			close(fd);
+			return fail(err, len, EISDIR, "%s: names a directory, not a file", path);
+		}
+		if (n > NAME_MAX) {
+			close(fd);
+			return fail(err, len, ENAMETOOLONG, "%s: %s", path, strerror(ENAMETOOLONG));
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		const char *after = p + n;
+		while (*after == '/')
+			after++;
+		bool last = !*after;
+		bool dots = !strcmp(comp, ".") || !strcmp(comp, "..");
+		if (last && dots) {
+			close(fd);
+			return fail(err, len, EINVAL, "%s: ends in '%s', not in a file name", path, comp);
+		}
+		if (!strcmp(comp, ".")) {
+			p = after;
+			continue;
+		}
+		struct stat st;
+		int nd = -1;
+		bool link = false;
+		if (last) {
+			link = follow_last && !fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode);
+			if (!link) {
+				*dfd = fd;
+				snprintf(leaf, NAME_MAX + 1, "%s", comp);
+				return 0;
+			}
+		} else {
+			nd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nd < 0) {
+				int e = errno;
+				link = (e == ENOTDIR || e == ELOOP) && !fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) &&
+				       S_ISLNK(st.st_mode);
+				if (!link) {
+					close(fd);
+					return fail(err, len, e, "%s: %s/%s: %s", path, shown, comp, strerror(e));
+				}
+			}
+		}
+		if (link) {
+			/* the link lies in a checked directory: root's choice */
+			ssize_t tl = readlinkat(fd, comp, tgt, sizeof(tgt) - 1);
+			if (tl <= 0 || ++links > TRUST_MAX_LINKS) {
+				int e = tl < 0 ? errno : ELOOP;
+				close(fd);
+				return fail(err, len, e, "%s: %s/%s: %s", path, shown, comp, strerror(e));
+			}
+			tgt[tl] = '\0';
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s%s", tgt, *after ? "/" : "", after) >= sizeof(tmp)) {
+				close(fd);
+				return fail(err, len, ENAMETOOLONG, "%s: %s", path, strerror(ENAMETOOLONG));
+			}
+			memcpy(rest, tmp, sizeof(rest));
+			p = rest;
+			if (tgt[0] == '/') {
+				close(fd);
+				if ((fd = open_root(err, len)) < 0)
+					return -fd;
+				shown[0] = '\0';
+			}
+			continue;
+		}
+		char sub[2 * PATH_MAX];
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(shown, '/');
+			snprintf(sub, sizeof(sub), "%.*s", slash ? (int)(slash - shown) : 0, shown);
+			nd = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (nd < 0) {
+				int e = errno;
+				close(fd);
+				return fail(err, len, e, "%s: %s/..: %s", path, shown, strerror(e));
+			}
+		} else {
+			snprintf(sub, sizeof(sub), "%s/%s", shown, comp);
+		}
+		close(fd);
+		fd = nd;
+		int e = trust_check_fd(fd, sub[0] ? sub : "/", true, true, err, len);
+		if (e) {
+			close(fd);
+			return e;
+		}
+		snprintf(shown, shownlen, "%s", sub);
+		p = after;
+	}
+}
+
+static int open_last(const char *path, int flags, bool dir, bool create, char *err, size_t len)
+{
+	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
+	int dfd;
+	int e = walk(path, false, &dfd, leaf, shown, sizeof(shown), err, len);
+	if (e)
+		return -e;
+	if (create && mkdirat(dfd, leaf, 0700) && errno != EEXIST) {
+		e = errno;
+		close(dfd);
+		return -fail(err, len, e, "%s: %s", path, strerror(e));
+	}
+	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat */
+	int fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		struct stat st;
+		e = errno;
+		bool link = (e == ELOOP || e == ENOTDIR) && !fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) &&
+			    S_ISLNK(st.st_mode);
+		close(dfd);
+		if (link)
+			return -fail(err, len, ELOOP, "%s: a symbolic link: nfstune opens only the file itself", path);
+		return -fail(err, len, e, "%s: %s", path, strerror(e));
+	}
+	close(dfd);
+	e = trust_check_fd(fd, path, dir, false, err, len);
+	if (!e && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		e = fail(err, len, errno, "%s: %s", path, strerror(errno));
+	if (e) {
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int trust_open(const char *path, int flags, char *err, size_t len)
+{
+	if (flags & (O_CREAT | O_DIRECTORY | O_PATH))
+		return -fail(err, len, EINVAL, "%s: trust_open does not create", path);
+	return open_last(path, flags, false, false, err, len);
+}
+
+int trust_open_dir(const char *path, bool create, char *err, size_t len)
+{
+	return open_last(path, O_RDONLY | O_DIRECTORY, true, create, err, len);
+}
+
+int trust_read(const char *path, size_t max, char **text, size_t *textlen, char *err, size_t len)
+{
+	struct stat st;
+	*text = NULL;
+	*textlen = 0;
+	int fd = trust_open(path, O_RDONLY, err, len);
+	if (fd < 0)
+		return -fd;
+	if (fstat(fd, &st)) {
+		int e = errno;
+		close(fd);
+		return fail(err, len, e, "%s: %s", path, strerror(e));
+	}
+	/* the size may change while we read: the bound holds either way */
+	size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1, got = 0;
+	char *buf = malloc(cap + 1);
+	int e = buf ? 0 : ENOMEM;
+	while (!e) {
+		if (got == cap) {
+			char *nb = cap > max ? NULL : realloc(buf, (cap = cap * 2 > max + 1 ? max + 1 : cap * 2) + 1);
+			if (!nb) {
+				e = got > max ? EFBIG : ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			e = errno;
+		else if (r == 0)
+			break;
+		else
+			got += (size_t)r;
+	}
+	close(fd);
+	if (!e && got > max)
+		e = EFBIG;
+	if (e) {
+		free(buf);
+		if (e == EFBIG)
+			return fail(err, len, e, "%s: too large (more than %zu bytes)", path, max);
+		return fail(err, len, e, "%s: %s", path, strerror(e));
+	}
+	buf[got] = '\0';
+	*text = buf;
+	*textlen = got;
+	return 0;
+}
+
+static int check_exec(const char *cand, char *out, size_t outlen, char *err, size_t len)
+{
+	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
+	int dfd;
+	int e = walk(cand, true, &dfd, leaf, shown, sizeof(shown), err, len);
+	if (e)
+		return e;
+	int fd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return fail(err, len, errno, "%s: %s", cand, strerror(errno));
+	char full[2 * PATH_MAX + NAME_MAX + 2];
+	snprintf(full, sizeof(full), "%s/%s", shown, leaf);
+	e = trust_check_fd(fd, full, false, false, err, len);
+	struct stat st;
+	if (!e && (fstat(fd, &st) || !(st.st_mode & 0111)))
+		e = fail(err, len, EACCES, "%s: not executable", full);
+	close(fd);
+	if (!e && strlen(full) >= outlen)
+		e = fail(err, len, ENAMETOOLONG, "%s: %s", full, strerror(ENAMETOOLONG));
+	if (!e)
+		snprintf(out, outlen, "%s", full);
+	return e;
+}
+
+int trust_exec_path(const char *argv0, char *out, size_t outlen, char *err, size_t len)
+{
+	if (!*argv0)
+		return fail(err, len, ENOENT, "empty program name");
+	if (strchr(argv0, '/'))
+		return check_exec(argv0, out, outlen, err, len);
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	/* the first executable match is the one execvp would run */
+	for (const char *d = path;; d++) {
+		size_t n = strcspn(d, ":");
+		char cand[PATH_MAX];
+		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? d : ".", argv0) < sizeof(cand) &&
+		    !access(cand, X_OK))
+			return check_exec(cand, out, outlen, err, len);
+		d += n;
+		if (!*d)
+			break;
+	}
+	return fail(err, len, ENOENT, "%s: not found in PATH", argv0);
+}
