@@ -601,6 +601,23 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 		rc = EX_FAIL;
 		goto out;
 	}
+	/* say what will change before changing it, as apply does */
+	out_str(op->o, "command", NULL, "revert");
+	out_str(op->o, "journal", "Journal", path);
+	out_str(op->o, "was", "Apply status", tune_journal_status_name(s));
+	static const struct out_col pcols[] = {
+		{"object", "Object"}, {"knob", "Knob"}, {"restore", "Restore to"},
+	};
+	out_table_begin(op->o, "plan", "Will restore", pcols, 3);
+	for (size_t i = j.items.n; i-- > 0;) {
+		out_row_begin(op->o);
+		out_cell_str(op->o, j.items.v[i].obj);
+		out_cell_str(op->o, j.items.v[i].name);
+		out_cell_str(op->o, j.items.v[i].cur);
+		out_row_end(op->o);
+	}
+	out_table_end(op->o);
+	fflush(stdout);
 	/* a revert never uses the journal's own root/netns: checked above */
 	int rrc = tune_restore(t, &j, steps);
 	/* unmarked, a later plain revert would restore it again over newer changes */
@@ -608,9 +625,6 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 	if (mrc)
 		tune_error(t, "%s: cannot record the revert in the journal: %s; a later 'nfstune revert' would "
 			   "restore these values again", path, strerror(mrc));
-	out_str(op->o, "command", NULL, "revert");
-	out_str(op->o, "journal", "Journal", path);
-	out_str(op->o, "was", "Apply status", tune_journal_status_name(s));
 	static const struct out_col cols[] = {
 		{"object", "Object"}, {"knob", "Knob"}, {"restored", "Restored to"}, {"result", "Result"}, {"message", "Message"},
 	};

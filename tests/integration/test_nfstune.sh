@@ -140,6 +140,9 @@ says 1 "verify reports a drifted knob (exit 1)" "" verify "$TMP/a.json"
 check "verify names it" grep -qE 'va +mtu +1500 +9000' "$TMP/out"
 in_ns ip link set va mtu 9000
 quiet "revert" revert
+check "revert says what it will restore (va mtu 1500) before it restores" awk '
+	/^Will restore/ { plan = NR } plan && !seen && /va +mtu +1500/ { seen = NR }
+	/^Reverted/ { done = NR } END { exit !(plan && seen && done > seen) }' "$TMP/out"
 has "after revert: va mtu 1500, qlen 1000" ip -d link show va 'mtu 1500 .* qlen 1000'
 has "after revert: va gro off" ethtool -k va '^generic-receive-offload: off'
 has "after revert: va channels rx 4" sh -c 'ethtool -l va | sed -n "/Current/,\$p"' '^RX:[[:space:]]+4'
