@@ -958,6 +958,30 @@ static const struct suffix *find_suffix(const struct suffix *t, const char *s)
 	return NULL;
 }
 
+int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
+{
+	const char *p = s;
+	struct num n;
+	enum num_err e;
+
+	if (!s)
+		return perr(err, errlen, "number", NULL, NULL, "missing");
+	e = scan_num(&p, &n);
+	if (e == NUM_OK && (n.fd || *p))
+		e = NUM_NAN; /* "1.5", "5k", "7 ": a count is digits only */
+	if (e != NUM_OK)
+		return perr(err, errlen, "number", s, NULL, "%s",
+			    e == NUM_BIG ? "too large (at most 18446744073709551615)" : e == NUM_NEG ? "negative"
+			    : e == NUM_EMPTY ? "empty" : "not a whole number in decimal digits");
+	if (n.ip < lo || n.ip > hi) {
+		perr(err, errlen, "number", s, NULL, "out of range %llu..%llu", (unsigned long long)lo,
+		     (unsigned long long)hi);
+		return ERANGE;
+	}
+	*out = n.ip;
+	return 0;
+}
+
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)

@@ -96,6 +96,12 @@ int cfg_get_duration(struct cfg *c, struct json_object *obj, const char *keypath
 struct cpulist {
 	uint64_t bits[CPU_LIST_MAX / 64];
 };
+/* parse_u64: a whole number lo..hi in plain decimal digits, nothing else
+ *   (no blanks, sign, base prefix or suffix): the one parser of counts,
+ *   seeds, ports and limits given on command lines. Returns EINVAL when s
+ *   is not such a number (too large for 64 bits included), ERANGE when it
+ *   lies outside lo..hi; the message quotes s as given. */
+int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen);
 int parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen);

@@ -19,6 +19,53 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ */
+/* parse_u64: the strict parser every command line's counts go through  */
+
+static void test_parse_u64(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		uint64_t lo, hi;
+		int rc;
+		const char *msg; /* in the error, which quotes the input as given */
+	} cases[] = {
+		{"0", 0, 10, 0, NULL},
+		{"18446744073709551615", 0, UINT64_MAX, 0, NULL},
+		{"007", 0, 10, 0, NULL},
+		{" -1", 0, UINT64_MAX, EINVAL, "' -1'"},   /* strtoull skipped the blank and negated */
+		{" 5", 0, UINT64_MAX, EINVAL, "' 5'"},
+		{"5 ", 0, UINT64_MAX, EINVAL, "'5 '"},
+		{"-1", 0, UINT64_MAX, EINVAL, "negative"},
+		{"-0", 0, UINT64_MAX, EINVAL, "negative"},
+		{"+5", 0, UINT64_MAX, EINVAL, "'+5'"},
+		{"99999999999999999999", 0, UINT64_MAX, EINVAL, "'99999999999999999999': too large"},
+		{"18446744073709551616", 0, UINT64_MAX, EINVAL, "too large"},
+		{"0x10", 0, UINT64_MAX, EINVAL, "'0x10'"},
+		{"1.5", 0, UINT64_MAX, EINVAL, "'1.5'"},
+		{"5k", 0, UINT64_MAX, EINVAL, "'5k'"},
+		{"", 0, UINT64_MAX, EINVAL, "empty"},
+		{"0", 1, 10, ERANGE, "'0': out of range 1..10"},
+		{"11", 1, 10, ERANGE, "'11': out of range 1..10"},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		uint64_t v = 12345;
+		char err[256] = "";
+		int rc = parse_u64(cases[i].in, cases[i].lo, cases[i].hi, &v, err, sizeof(err));
+		if (rc != cases[i].rc)
+			fail_msg("'%s': rc %d, want %d (%s)", cases[i].in, rc, cases[i].rc, err);
+		if (!rc && v != strtoull(cases[i].in, NULL, 10))
+			fail_msg("'%s': got %llu", cases[i].in, (unsigned long long)v);
+		if (rc && v != 12345)
+			fail_msg("'%s': output changed on error", cases[i].in);
+		if (cases[i].msg && !strstr(err, cases[i].msg))
+			fail_msg("'%s': message '%s' lacks '%s'", cases[i].in, err, cases[i].msg);
+	}
+	uint64_t v;
+	assert_int_equal(parse_u64(NULL, 0, 1, &v, NULL, 0), EINVAL);
+}
+
+/* ------------------------------------------------------------------ */
 /* parse_size                                                           */
 
 struct size_case {
@@ -584,6 +631,7 @@ static void test_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_rate_ops),

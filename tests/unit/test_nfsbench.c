@@ -1,5 +1,6 @@
 /* test_nfsbench.c - unit tests of nfsbench's trace format, write pattern and
  * statistics merge (the engine itself is tested against the lab). */
+#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,6 +319,64 @@ static void test_profiles(void **state)
 	}
 }
 
+/* Run argv (NULL-terminated) through nfsbench's command line with stderr
+ * in a file; returns the exit code and leaves what it printed in out. */
+static int run_cli(int (*entry)(int, char **), char **argv, char *out, size_t len)
+{
+	char path[] = "/tmp/test_nfsbench_cliXXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), argc = 0;
+	assert_true(fd >= 0 && saved >= 0);
+	unlink(path);
+	while (argv[argc])
+		argc++;
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	optind = 0; /* getopt starts over */
+	int rc = entry(argc, argv);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ssize_t n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return rc;
+}
+
+static int cli_entry(int argc, char **argv)
+{
+	return nb_cli_main(argc, argv, NULL);
+}
+
+/* Numbers that strtoull took: a blank before a sign, a sign, a value past
+ * 2^64 (it saturated). Each must stop the run with a message quoting it,
+ * before anything else is looked at (no --url given, which would also
+ * stop it, but with another message). */
+static void test_cli_numbers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *opt, *val, *msg;
+	} bad[] = {
+		{ "--seed", " -1", "--seed: bad number ' -1'" },
+		{ "--seed", "-1", "--seed: bad number '-1': negative" },
+		{ "--ops", " -5", "--ops: bad number ' -5'" },
+		{ "--seed", "99999999999999999999", "'99999999999999999999': too large" },
+		{ "--connections", "+2", "--connections: bad number '+2'" },
+		{ "--slots", "0", "--slots: bad number '0': out of range" },
+	};
+	char out[1024];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "nfsbench", (char *)bad[i].opt, (char *)bad[i].val, NULL };
+		assert_int_equal(run_cli(cli_entry, argv, out, sizeof(out)), 2);
+		if (!strstr(out, bad[i].msg))
+			fail_msg("%s '%s': '%s' lacks '%s'", bad[i].opt, bad[i].val, out, bad[i].msg);
+	}
+	/* nfsbench pattern --seed -1 printed seed 2^64-1's bytes */
+	char *argv[] = { "pattern", "--seed", "-1", "--length", "8", NULL };
+	assert_int_equal(run_cli(pattern_main, argv, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "bad number '-1': negative"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_verify_blocks),
 		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_cli_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
