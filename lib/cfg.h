@@ -70,6 +70,14 @@ int cfg_get_dbl(struct cfg *c, struct json_object *obj, const char *keypath, con
 int cfg_get_size(struct cfg *c, struct json_object *obj, const char *keypath, const char *key, uint64_t *out);
 int cfg_get_duration(struct cfg *c, struct json_object *obj, const char *keypath, const char *key, uint64_t *ns);
 
+/* A JSON integer as int64_t, for values bound to a signed range. json-c
+ * keeps integers above INT64_MAX as uint64 and json_object_get_int64()
+ * quietly gives INT64_MAX for them; this refuses them instead, with the
+ * value as written in err ("18446744073709551615 is too large (at most
+ * 9223372036854775807)"). Returns 0, ERANGE, or EINVAL when v is not an
+ * integer. */
+int cfg_json_int64(struct json_object *v, int64_t *out, char *err, size_t errlen);
+
 /* Parsers of human forms. Each returns 0, or EINVAL with a one-line reason in
  * err (which quotes the input). None accepts trailing junk, empty input,
  * negative values or overflow.
