@@ -1187,6 +1187,40 @@ int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
 	return 0;
 }
 
+int parse_dbl(const char *s, double *out, char *err, size_t errlen)
+{
+	const char *p = s;
+	int digits = 0;
+
+	if (!s)
+		return perr(err, errlen, "number", NULL, NULL, "missing");
+	/* only the decimal forms JSON itself allows: no blanks, '+', hex, inf
+	 * or nan, which strtod would all take */
+	if (*p == '-')
+		p++;
+	while (is_digit(*p))
+		p++, digits++;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			digits++;
+	if (digits && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			digits = 0;
+		while (is_digit(*p))
+			p++;
+	}
+	if (!digits || *p)
+		return perr(err, errlen, "number", s, "0.5, -3, 2e3", "not a decimal number");
+	double d = strtod(s, NULL);
+	if (!isfinite(d))
+		return perr(err, errlen, "number", s, NULL, "too large");
+	*out = d;
+	return 0;
+}
+
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
@@ -1662,7 +1696,7 @@ int cfg_get_dbl(struct cfg *c, struct json_object *obj, const char *keypath, con
 		double *out)
 {
 	struct json_object *v;
-	char path[512], q[64];
+	char path[512], msg[256];
 	int rc = lookup(c, obj, keypath, key, &v, path, sizeof(path));
 
 	if (rc)
@@ -1677,32 +1711,8 @@ int cfg_get_dbl(struct cfg *c, struct json_object *obj, const char *keypath, con
 	if (!json_object_is_type(v, json_type_string))
 		return cfg_error(c, path, "expected a number, got %s", type_name(v));
 
-	/* only the decimal forms JSON itself allows: no hex, inf or nan */
-	const char *s = json_object_get_string(v), *p = s;
-	if (*p == '-')
-		p++;
-	int digits = 0;
-	while (is_digit(*p))
-		p++, digits++;
-	if (*p == '.')
-		for (p++; is_digit(*p); p++)
-			digits++;
-	if (digits && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!is_digit(*p))
-			digits = 0;
-		while (is_digit(*p))
-			p++;
-	}
-	if (!digits || *p)
-		return cfg_error(c, path, "bad number '%s'", quote(q, sizeof(q), s));
-	char *end;
-	double d = strtod(s, &end);
-	if (*end || !isfinite(d))
-		return cfg_error(c, path, "bad number '%s'", quote(q, sizeof(q), s));
-	*out = d;
+	if (parse_dbl(json_object_get_string(v), out, msg, sizeof(msg)))
+		return cfg_error(c, path, "%s", msg);
 	return 0;
 }
 

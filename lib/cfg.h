@@ -110,6 +110,9 @@ struct cpulist {
  *   is not such a number (too large for 64 bits included), ERANGE when it
  *   lies outside lo..hi; the message quotes s as given. */
 int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen);
+/* parse_dbl: a finite decimal as JSON writes it ("-1.5", "2e3"): no blanks,
+ *   '+', hex, inf or nan. */
+int parse_dbl(const char *s, double *out, char *err, size_t errlen);
 int parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen);

@@ -2,6 +2,7 @@
  * inputs of each parser, syntax error positions, key paths, unknown keys
  * and the typed getters. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +64,27 @@ static void test_parse_u64(void **state)
 	}
 	uint64_t v;
 	assert_int_equal(parse_u64(NULL, 0, 1, &v, NULL, 0), EINVAL);
+}
+
+static void test_parse_dbl(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		double want; /* NAN: refused */
+	} cases[] = {
+		{"1.5", 1.5}, {"-3", -3}, {"2e3", 2000}, {"0.25E-1", 0.025}, {"10", 10},
+		{" 1", NAN}, {"1 ", NAN}, {"+1", NAN}, {"0x10", NAN}, {"inf", NAN}, {"nan", NAN},
+		{"1e999", NAN}, {"", NAN}, {".", NAN}, {"1e", NAN}, {"-", NAN},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		double d = 7;
+		char err[128] = "";
+		int rc = parse_dbl(cases[i].in, &d, err, sizeof(err));
+		if (isnan(cases[i].want) ? rc != EINVAL || d != 7 || !strstr(err, "bad number")
+					 : rc != 0 || d != cases[i].want)
+			fail_msg("'%s': rc %d, %g, '%s'", cases[i].in, rc, d, err);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -715,6 +737,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_dbl),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_rate_ops),
