@@ -1239,37 +1239,6 @@ static const struct suffix size_suffixes[] = {
 	{NULL, 0},
 };
 
-#define SIZE_HINT "4k, 1m, 1MiB"
-
-int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
-{
-	const char *p = s;
-	struct num n;
-	enum num_err e;
-	const struct suffix *suf;
-	uint64_t v;
-
-	if (!s)
-		return perr(err, errlen, "size", NULL, NULL, "missing");
-	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "size", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : SIZE_HINT,
-			    "%s", num_why(e));
-	if (!(suf = find_suffix(size_suffixes, p))) {
-		char q[64];
-		return perr(err, errlen, "size", s, SIZE_HINT, "unknown suffix '%s'", quote(q, sizeof(q), p));
-	}
-	switch (scale_exact(&n, suf->mult, &v)) {
-	case 0:
-		break;
-	case EDOM:
-		return perr(err, errlen, "size", s, NULL, "not a whole number of bytes");
-	default:
-		return perr(err, errlen, "size", s, NULL, "too large");
-	}
-	*out = v;
-	return 0;
-}
-
 #define NS_US UINT64_C(1000)
 #define NS_MS UINT64_C(1000000)
 #define NS_S UINT64_C(1000000000)
@@ -1281,9 +1250,21 @@ static const struct suffix duration_suffixes[] = {
 	{NULL, 0},
 };
 
-#define DURATION_HINT "250ns, 10us, 500ms, 30s, 5m, 1h"
+/* A whole quantity in a human form: a plain decimal and a suffix from a
+ * table, scaled exactly. One row per kind; messages come from the row. */
+struct form {
+	const char *kind;    /* "size": "bad size '4q': ..." */
+	const char *hint;    /* examples, for "(use e.g. ...)" */
+	const char *suffix;  /* what the table holds: "suffix" or "unit" */
+	const char *whole;   /* the unit of the result, for "not a whole number of ..." */
+	const struct suffix *suffixes;
+};
 
-int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
+static const struct form size_form = {"size", "4k, 1m, 1MiB", "suffix", "bytes", size_suffixes};
+static const struct form duration_form = {"duration", "250ns, 10us, 500ms, 30s, 5m, 1h", "unit", "nanoseconds",
+					  duration_suffixes};
+
+static int parse_form(const struct form *f, const char *s, uint64_t *out, char *err, size_t errlen)
 {
 	const char *p = s;
 	struct num n;
@@ -1292,25 +1273,34 @@ int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
 	uint64_t v;
 
 	if (!s)
-		return perr(err, errlen, "duration", NULL, NULL, "missing");
+		return perr(err, errlen, f->kind, NULL, NULL, "missing");
 	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "duration", s,
-			    (e == NUM_BIG || e == NUM_NEG) ? NULL : DURATION_HINT, "%s", num_why(e));
-	if (!(suf = find_suffix(duration_suffixes, p))) {
+		return perr(err, errlen, f->kind, s, (e == NUM_BIG || e == NUM_NEG) ? NULL : f->hint, "%s",
+			    num_why(e));
+	if (!(suf = find_suffix(f->suffixes, p))) {
 		char q[64];
-		return perr(err, errlen, "duration", s, DURATION_HINT, "unknown unit '%s'",
-			    quote(q, sizeof(q), p));
+		return perr(err, errlen, f->kind, s, f->hint, "unknown %s '%s'", f->suffix, quote(q, sizeof(q), p));
 	}
 	switch (scale_exact(&n, suf->mult, &v)) {
 	case 0:
 		break;
 	case EDOM:
-		return perr(err, errlen, "duration", s, NULL, "not a whole number of nanoseconds");
+		return perr(err, errlen, f->kind, s, NULL, "not a whole number of %s", f->whole);
 	default:
-		return perr(err, errlen, "duration", s, NULL, "too large");
+		return perr(err, errlen, f->kind, s, NULL, "too large");
 	}
-	*ns = v;
+	*out = v;
 	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	return parse_form(&size_form, s, out, err, errlen);
+}
+
+int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
+{
+	return parse_form(&duration_form, s, ns, err, errlen);
 }
 
 /* Strip an optional "/s" (any case) from the end of a suffix copy. */
@@ -1321,6 +1311,38 @@ static void strip_per_sec(char *suf)
 		suf[l - 2] = '\0';
 }
 
+#define RATE_SUFMAX 16
+
+static int bad_rate_suffix(const char *s, const char *at, const char *hint, char *err, size_t errlen)
+{
+	char q[64];
+	return perr(err, errlen, "rate", s, hint, "unknown suffix '%s'", quote(q, sizeof(q), at));
+}
+
+/* A rate's number, and its suffix lowercased and without "/s" into suf;
+ * *at is the suffix as written, for messages. Returns 0, or EINVAL with
+ * err set. */
+static int scan_rate(const char *s, const char *hint, struct num *n, char suf[RATE_SUFMAX], const char **at,
+		     char *err, size_t errlen)
+{
+	const char *p = s;
+	enum num_err e;
+
+	if (!s)
+		return perr(err, errlen, "rate", NULL, NULL, "missing");
+	if ((e = scan_num(&p, n)) != NUM_OK)
+		return perr(err, errlen, "rate", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : hint, "%s", num_why(e));
+	*at = p;
+	if (strlen(p) >= RATE_SUFMAX)
+		return bad_rate_suffix(s, p, hint, err, errlen);
+	size_t k = 0;
+	for (; p[k]; k++)
+		suf[k] = lower(p[k]);
+	suf[k] = '\0';
+	strip_per_sec(suf);
+	return 0;
+}
+
 #define OPS_HINT "5000, 5k, 2.5k/s, 1m"
 
 int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen)
@@ -1329,28 +1351,15 @@ int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen)
 		{"", 1}, {"k", 1000}, {"m", 1000000}, {"g", 1000000000}, {"t", 1000000000000},
 		{NULL, 0},
 	};
-	const char *p = s;
 	struct num n;
-	enum num_err e;
 	const struct suffix *suf;
-	char sbuf[16];
+	const char *at;
+	char sbuf[RATE_SUFMAX];
 
-	if (!s)
-		return perr(err, errlen, "rate", NULL, NULL, "missing");
-	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "rate", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : OPS_HINT,
-			    "%s", num_why(e));
-	if (strlen(p) >= sizeof(sbuf))
-		suf = NULL;
-	else {
-		strcpy(sbuf, p);
-		strip_per_sec(sbuf);
-		suf = find_suffix(ops_suffixes, sbuf);
-	}
-	if (!suf) {
-		char q[64];
-		return perr(err, errlen, "rate", s, OPS_HINT, "unknown suffix '%s'", quote(q, sizeof(q), p));
-	}
+	if (scan_rate(s, OPS_HINT, &n, sbuf, &at, err, errlen))
+		return EINVAL;
+	if (!(suf = find_suffix(ops_suffixes, sbuf)))
+		return bad_rate_suffix(s, at, OPS_HINT, err, errlen);
 	*per_sec = num_dbl(&n) * (double)suf->mult;
 	return 0;
 }
@@ -1360,25 +1369,13 @@ int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen)
 int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t errlen)
 {
 	static const char prefixes[] = "kmgtpe";
-	const char *p = s;
 	struct num n;
-	enum num_err e;
-	char sbuf[16], *u;
+	const char *at;
+	char sbuf[RATE_SUFMAX], *u = sbuf;
 	unsigned exp = 0;
-	double v;
 
-	if (!s)
-		return perr(err, errlen, "rate", NULL, NULL, "missing");
-	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "rate", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : BYTES_HINT,
-			    "%s", num_why(e));
-	if (strlen(p) >= sizeof(sbuf))
-		goto bad_suffix;
-	strcpy(sbuf, p);
-	for (u = sbuf; *u; u++)
-		*u = lower(*u);
-	strip_per_sec(sbuf);
-	u = sbuf;
+	if (scan_rate(s, BYTES_HINT, &n, sbuf, &at, err, errlen))
+		return EINVAL;
 	if (*u) {
 		const char *pf = strchr(prefixes, *u);
 		if (pf) {
@@ -1386,7 +1383,7 @@ int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t err
 			u++;
 		}
 	}
-	v = num_dbl(&n);
+	double v = num_dbl(&n);
 	if (!strcmp(u, "bit")) {
 		/* network style: decimal prefixes, bits */
 		for (unsigned k = 0; k < exp; k++)
@@ -1396,13 +1393,10 @@ int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t err
 		for (unsigned k = 0; k < exp; k++)
 			v *= 1024.0;
 	} else {
-		goto bad_suffix;
+		return bad_rate_suffix(s, at, BYTES_HINT, err, errlen);
 	}
 	*bytes_per_sec = v;
 	return 0;
-bad_suffix:;
-	char q[64];
-	return perr(err, errlen, "rate", s, BYTES_HINT, "unknown suffix '%s'", quote(q, sizeof(q), p));
 }
 
 #define CPU_HINT "0-3,8,10-11"
