@@ -627,6 +627,22 @@ static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 	return 1;
 }
 
+/* Verify blocks are 4 KiB and libnfs 4.0's NFSv4 WRITEs at most 2: a verify
+ * layout over v4 would write no verify block at all. True (t failed, with a
+ * message) when f would have to be laid out so. */
+static bool verify_v4_refused(struct nb_thread *t, const struct nb_file *f)
+{
+	if (!t->verify || nfsio_version() != 4)
+		return false;
+	if (!t->failed) {
+		t->failed = 1;
+		snprintf(t->error, sizeof(t->error),
+			 "%s is missing or was not written by a verify run with seed %llu: lay the files out "
+			 "with --verify over NFSv3 first", f->name, (unsigned long long)t->sh->cfg->seed);
+	}
+	return true;
+}
+
 static void verify_report(struct nb_thread *t, const char *msg)
 {
 	t->st.verify_errors++;
@@ -648,6 +664,10 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 	*st = 0;
 	/* a LOOKUP that finds nothing is how layout learns to create */
 	if (s->kind == NB_K_LAYOUT && s->step == 0 && status == 2 /* NFS3ERR_NOENT */) {
+		if (verify_v4_refused(t, f)) {
+			*st = NB_ST_VERIFY;
+			return 0;
+		}
 		s->step = 1;
 		return op_issue(t, s, now) ? -1 : 1;
 	}
@@ -695,15 +715,7 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 			if (r->count >= NB_VERIFY_BLOCK && r->data &&
 			    nb_verify_owned(r->data, f->id, 0, t->sh->cfg->seed))
 				return 0;
-			if (nfsio_version() == 4) {
-				/* verify blocks are 4 KiB, NFSv4 WRITEs at most 2 */
-				if (!t->failed) {
-					t->failed = 1;
-					snprintf(t->error, sizeof(t->error),
-						 "%s was not written by a verify run with seed %llu: lay the files "
-						 "out with --verify over NFSv3 first", f->name,
-						 (unsigned long long)t->sh->cfg->seed);
-				}
+			if (verify_v4_refused(t, f)) {
 				*st = NB_ST_VERIFY;
 				return 0;
 			}
@@ -728,6 +740,10 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 					}
 					s->step = 4; /* ask block 0 who wrote the file */
 					break;
+				}
+				if (verify_v4_refused(t, f)) {
+					*st = NB_ST_VERIFY;
+					return 0;
 				}
 				s->step = 2;
 				s->off = 0;
@@ -1318,16 +1334,17 @@ static int setup_files(struct nb_shared *sh, struct nfsio_conn *c, struct nb_res
 				return rc;
 			if (p.owned) {
 				lenient = true;
-			} else if (nfsio_version() == 4) {
-				/* verify blocks are 4 KiB, NFSv4 WRITEs at most 2 */
-				snprintf(res->error, sizeof(res->error),
-					 "%s was not written by a verify run with seed %llu: lay it out with --verify "
-					 "over NFSv3 first", fs->single, (unsigned long long)cfg->seed);
-				return EINVAL;
 			} else {
 				have = 0;
 				sh->threads[0].relaid++;
 			}
+		}
+		if (cfg->verify && want && have < want && nfsio_version() == 4) {
+			/* verify blocks are 4 KiB, NFSv4 WRITEs at most 2 */
+			snprintf(res->error, sizeof(res->error),
+				 "%s is missing, short, or not written by a verify run with seed %llu: lay it out with "
+				 "--verify over NFSv3 first", fs->single, (unsigned long long)cfg->seed);
+			return EINVAL;
 		}
 		for (unsigned i = 0; i < sh->nthreads; i++) {
 			struct nb_thread *t = &sh->threads[i];
