@@ -97,9 +97,8 @@ static int parse_args(int argc, char **argv, struct args *g)
 		case 'i': g->iface = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case O_PORT: {
-			char *end;
-			unsigned long p = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || p == 0 || p > 65535) {
+			uint64_t p;
+			if (parse_u64(optarg, 1, 65535, &p, NULL, 0)) {
 				err_msg("--port: '%s' is not a port number (1..65535)", optarg);
 				return 2;
 			}

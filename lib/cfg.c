@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -106,7 +107,11 @@ static void set_err(struct cfg *c, const char *keypath, unsigned line, unsigned 
 /* ------------------------------------------------------------------ */
 /* Position index: a second, forgiving pass over text that json-c has   */
 /* already accepted. It follows json-c's lenient grammar: comments,     */
-/* single-quoted strings, trailing commas.                              */
+/* single-quoted strings, trailing commas. It also finds what json-c    */
+/* accepts but turns into a value nobody wrote: a \u0000 that cuts a    */
+/* string short, bytes that are not UTF-8, integers json-c clamps to    */
+/* 64 bits, Infinity and NaN, and (in check_duplicates) a key given     */
+/* twice, of which json-c silently keeps the last.                      */
 
 struct scan {
 	struct cfg *c;
@@ -120,7 +125,56 @@ struct scan {
 	size_t open_comment; /* offset of a comment left open, or SIZE_MAX */
 	char *kbuf; /* decoded member name */
 	size_t klen, kcap;
+	/* the first value json-c would take wrongly: offset or SIZE_MAX */
+	size_t bad_at;
+	char bad_path[256], bad_why[192];
 };
+
+static void pos_path(const struct cfg *c, size_t k, char *buf, size_t len);
+
+/* Remember the first problem only: one message, the earliest place. */
+static void flag(struct scan *sc, size_t at, size_t owner, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void flag(struct scan *sc, size_t at, size_t owner, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sc->bad_at != SIZE_MAX)
+		return;
+	sc->bad_at = at;
+	sc->bad_path[0] = '\0';
+	if (owner != SIZE_MAX)
+		pos_path(sc->c, owner, sc->bad_path, sizeof(sc->bad_path));
+	va_start(ap, fmt);
+	vsnprintf(sc->bad_why, sizeof(sc->bad_why), fmt, ap);
+	va_end(ap);
+}
+
+/* Length of the UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char b = p[0];
+	size_t need;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		need = 1;
+	else if (b >= 0xe0 && b <= 0xef)
+		need = 2, lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
+	else if (b >= 0xf0 && b <= 0xf4)
+		need = 3, lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < need + 1 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k <= need; k++)
+		if (p[k] < 0x80 || p[k] > 0xbf)
+			return 0;
+	return need + 1;
+}
 
 static void adv(struct scan *sc)
 {
@@ -225,10 +279,12 @@ static int hex4(struct scan *sc, unsigned long *v)
 }
 
 /* Skip a string starting at its quote; when decode is set, leave its value
- * in sc->kbuf (member names are looked up by their decoded form). */
-static void scan_string(struct scan *sc, int decode)
+ * in sc->kbuf (member names are looked up by their decoded form). owner is
+ * the value the string belongs to, for messages. */
+static void scan_string(struct scan *sc, int decode, size_t owner)
 {
 	char q = sc->s[sc->i];
+	const char *what = decode ? "a key" : "a string";
 
 	sc->klen = 0;
 	if (decode) {
@@ -242,16 +298,30 @@ static void scan_string(struct scan *sc, int decode)
 	while (sc->i < sc->len && sc->s[sc->i] != q) {
 		char ch = sc->s[sc->i];
 		if (ch != '\\') {
-			if (decode)
-				kput(sc, ch);
-			adv(sc);
+			size_t n = utf8_len((const unsigned char *)sc->s + sc->i, sc->len - sc->i);
+			if (!n) {
+				/* json-c passes the bytes on: names that match nothing,
+				 * output that is not JSON */
+				flag(sc, sc->i, owner, "byte 0x%02x in %s is not UTF-8 (save the file as UTF-8)",
+				     (unsigned char)ch, what);
+				n = 1;
+			}
+			for (; n && sc->i < sc->len; n--) {
+				if (decode)
+					kput(sc, sc->s[sc->i]);
+				adv(sc);
+			}
 			continue;
 		}
+		size_t esc = sc->i;
 		adv(sc);
 		if (sc->i >= sc->len)
 			break;
 		ch = sc->s[sc->i];
 		adv(sc);
+		if (ch == 'u' && sc->i + 4 <= sc->len && !memcmp(sc->s + sc->i, "0000", 4))
+			/* json-c's C strings end there: "a\u0000b" would be "a" */
+			flag(sc, esc, owner, "\\u0000 in %s: a NUL character would cut it short", what);
 		if (!decode)
 			continue;
 		switch (ch) {
@@ -327,6 +397,43 @@ static int is_delim(char ch)
 	       ch == ']' || ch == '}' || ch == ':' || ch == '/' || ch == '"' || ch == '\'';
 }
 
+static int is_digit(char ch);
+
+/* A literal json-c accepted: true, false, null or a number. json-c clamps
+ * integers beyond 64 bits to INT64_MIN or UINT64_MAX and reads Infinity,
+ * NaN and 1e999 as non-finite doubles; none is what was written. */
+static void check_scalar(struct scan *sc, size_t at, size_t n, size_t self)
+{
+	static const char *const words[] = {"true", "false", "null", NULL};
+	const char *t = sc->s + at;
+	char q[64];
+
+	for (int k = 0; words[k]; k++)
+		if (strlen(words[k]) == n && !strncasecmp(t, words[k], n))
+			return;
+	char *tok = strndup(t, n);
+	if (!tok) {
+		sc->oom = 1;
+		return;
+	}
+	size_t digits = tok[0] == '-';
+	while (is_digit(tok[digits]))
+		digits++;
+	errno = 0;
+	if (!tok[digits] && digits > (size_t)(tok[0] == '-')) {
+		if (tok[0] == '-')
+			(void)strtoll(tok, NULL, 10);
+		else
+			(void)strtoull(tok, NULL, 10);
+		if (errno == ERANGE)
+			flag(sc, at, self, "integer %s is out of range (-9223372036854775808..18446744073709551615)",
+			     quote(q, sizeof(q), tok));
+	} else if (!isfinite(strtod(tok, NULL))) {
+		flag(sc, at, self, "%s is not a finite number", quote(q, sizeof(q), tok));
+	}
+	free(tok);
+}
+
 /* Takes ownership of key. */
 static void scan_value(struct scan *sc, size_t parent, char *key, size_t idx,
 		       unsigned kline, unsigned kcol, int depth)
@@ -373,7 +480,7 @@ static void scan_value(struct scan *sc, size_t parent, char *key, size_t idx,
 				continue;
 			}
 			unsigned kl = sc->line, kc = col_of(sc);
-			scan_string(sc, 1);
+			scan_string(sc, 1, self);
 			if (sc->oom)
 				return;
 			skip_ws(sc);
@@ -390,7 +497,7 @@ static void scan_value(struct scan *sc, size_t parent, char *key, size_t idx,
 		}
 	}
 	if (ch == '"' || ch == '\'') {
-		scan_string(sc, 0);
+		scan_string(sc, 0, self);
 		return;
 	}
 	size_t start = sc->i;
@@ -398,26 +505,87 @@ static void scan_value(struct scan *sc, size_t parent, char *key, size_t idx,
 		adv(sc);
 	if (sc->i == start)
 		adv(sc);
+	else
+		check_scalar(sc, start, sc->i - start, self);
 }
 
-/* Returns the offset just past the root value; *incomplete tells whether
- * the text ended inside it, and *open_comment (or SIZE_MAX) where a comment
- * was left open. */
-static size_t build_index(struct cfg *c, int *oom, int *incomplete, size_t *open_comment)
+/* Fills sc: i is the offset just past the root value, incomplete tells
+ * whether the text ended inside it, open_comment (or SIZE_MAX) where a
+ * comment was left open, bad_at (or SIZE_MAX) the first value json-c read
+ * wrongly. */
+static void build_index(struct cfg *c, struct scan *sc)
 {
-	struct scan sc = {
-		.c = c, .s = c->text, .len = c->len, .line = 1, .open_comment = SIZE_MAX,
+	*sc = (struct scan){
+		.c = c, .s = c->text, .len = c->len, .line = 1, .open_comment = SIZE_MAX, .bad_at = SIZE_MAX,
 	};
+	skip_ws(sc);
+	scan_value(sc, SIZE_MAX, NULL, 0, 0, 0, 0);
+	free(sc->kbuf);
+	sc->kbuf = NULL;
+}
 
-	skip_ws(&sc);
-	scan_value(&sc, SIZE_MAX, NULL, 0, 0, 0, 0);
-	free(sc.kbuf);
-	/* on allocation failure the index is partial: positions become
-	 * unknown, which messages handle, so loading still succeeds */
-	*oom = sc.oom;
-	*incomplete = sc.incomplete;
-	*open_comment = sc.open_comment;
-	return sc.i;
+/* The key path of value k ("a.b[2]"), cut to len. */
+static void pos_path(const struct cfg *c, size_t k, char *buf, size_t len)
+{
+	char tail[256];
+
+	buf[0] = '\0';
+	if (k == SIZE_MAX || c->pos[k].parent == SIZE_MAX)
+		return;
+	pos_path(c, c->pos[k].parent, tail, sizeof(tail));
+	if (c->pos[k].key)
+		cfg_path_key(buf, len, tail, c->pos[k].key);
+	else
+		cfg_path_idx(buf, len, tail, c->pos[k].idx);
+}
+
+struct member {
+	size_t parent, k;
+	const char *key;
+};
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int d;
+
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	if ((d = strcmp(x->key, y->key)))
+		return d;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* A key given twice in one object: json-c keeps the last value, so the
+ * first (maybe invalid, maybe the one meant) is never looked at. Finds the
+ * earliest second occurrence; returns 0 (none), 1 (*first, *second set) or
+ * ENOMEM. Sorting keeps this O(n log n) for objects of any size. */
+static int find_duplicate(const struct cfg *c, size_t *first, size_t *second)
+{
+	size_t n = 0, best = SIZE_MAX;
+	struct member *m = malloc((c->npos ? c->npos : 1) * sizeof(*m));
+
+	if (!m)
+		return ENOMEM;
+	for (size_t k = 0; k < c->npos; k++)
+		if (c->pos[k].key)
+			m[n++] = (struct member){c->pos[k].parent, k, c->pos[k].key};
+	qsort(m, n, sizeof(*m), member_cmp);
+	for (size_t j = 1; j < n; j++)
+		if (m[j].parent == m[j - 1].parent && !strcmp(m[j].key, m[j - 1].key) && m[j].k < best) {
+			best = m[j].k;
+			*first = m[j - 1].k;
+		}
+	free(m);
+	*second = best;
+	return best != SIZE_MAX;
+}
+
+/* Position of a member's name (or of the value when it has none). */
+static void key_where(const struct cfg *c, size_t k, unsigned *line, unsigned *col)
+{
+	*line = c->pos[k].kline ? c->pos[k].kline : c->pos[k].line;
+	*col = c->pos[k].kline ? c->pos[k].kcol : c->pos[k].col;
 }
 
 /* Index of the value at keypath, or SIZE_MAX. Duplicate members: json-c
@@ -594,13 +762,20 @@ static int parse_text(struct cfg *c)
 	 * unfinished value ("[1,2 //" gives 2). The index scanner sees the
 	 * whole text, so it decides whether the document is complete and
 	 * where it ends. */
-	int open_comment, oom, incomplete;
-	size_t open_at;
-	size_t doc_end = build_index(c, &oom, &incomplete, &open_at);
-	if (!oom && incomplete) {
+	int open_comment;
+	struct scan sc;
+	build_index(c, &sc);
+	if (sc.oom) {
+		/* the index also checks the values: without it, no load */
 		json_object_put(root);
-		if (open_at != SIZE_MAX) {
-			line_col(c->text, open_at, &line, &col);
+		set_err(c, NULL, 0, 0, "out of memory");
+		return ENOMEM;
+	}
+	size_t doc_end = sc.i;
+	if (sc.incomplete) {
+		json_object_put(root);
+		if (sc.open_comment != SIZE_MAX) {
+			line_col(c->text, sc.open_comment, &line, &col);
 			set_err(c, NULL, line, col, "syntax error: unterminated comment");
 		} else {
 			line_col(c->text, c->len, &line, &col);
@@ -608,7 +783,7 @@ static int parse_text(struct cfg *c)
 		}
 		return EINVAL;
 	}
-	if (oom || doc_end > end)
+	if (doc_end > end)
 		doc_end = end > c->len ? c->len : end;
 	size_t bad = trailing(c->text, c->len, doc_end, &open_comment);
 	if (bad < c->len) {
@@ -616,6 +791,36 @@ static int parse_text(struct cfg *c)
 		line_col(c->text, bad, &line, &col);
 		set_err(c, NULL, line, col, open_comment ? "syntax error: unterminated comment"
 					      : "syntax error: unexpected text after the document");
+		return EINVAL;
+	}
+
+	/* what json-c accepted but would read wrongly; the earliest wins */
+	size_t first = 0, second = 0;
+	int dup = find_duplicate(c, &first, &second);
+	if (dup == ENOMEM) {
+		json_object_put(root);
+		set_err(c, NULL, 0, 0, "out of memory");
+		return ENOMEM;
+	}
+	unsigned bline = UINT_MAX, bcol = UINT_MAX;
+	if (sc.bad_at != SIZE_MAX)
+		line_col(c->text, sc.bad_at, &bline, &bcol);
+	if (dup) {
+		unsigned l1, c1;
+		key_where(c, first, &l1, &c1);
+		key_where(c, second, &line, &col);
+		if (line < bline || (line == bline && col < bcol)) {
+			char path[256], q[64];
+			pos_path(c, c->pos[second].parent, path, sizeof(path));
+			json_object_put(root);
+			set_err(c, path, line, col, "duplicate key '%s' (first given at %u:%u): give each key once",
+				quote(q, sizeof(q), c->pos[second].key), l1, c1);
+			return EINVAL;
+		}
+	}
+	if (sc.bad_at != SIZE_MAX) {
+		json_object_put(root);
+		set_err(c, sc.bad_path, bline, bcol, "%s", sc.bad_why);
 		return EINVAL;
 	}
 	c->root = root;
@@ -958,6 +1163,64 @@ static const struct suffix *find_suffix(const struct suffix *t, const char *s)
 	return NULL;
 }
 
+int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
+{
+	const char *p = s;
+	struct num n;
+	enum num_err e;
+
+	if (!s)
+		return perr(err, errlen, "number", NULL, NULL, "missing");
+	e = scan_num(&p, &n);
+	if (e == NUM_OK && (n.fd || *p))
+		e = NUM_NAN; /* "1.5", "5k", "7 ": a count is digits only */
+	if (e != NUM_OK)
+		return perr(err, errlen, "number", s, NULL, "%s",
+			    e == NUM_BIG ? "too large (at most 18446744073709551615)" : e == NUM_NEG ? "negative"
+			    : e == NUM_EMPTY ? "empty" : "not a whole number in decimal digits");
+	if (n.ip < lo || n.ip > hi) {
+		perr(err, errlen, "number", s, NULL, "out of range %llu..%llu", (unsigned long long)lo,
+		     (unsigned long long)hi);
+		return ERANGE;
+	}
+	*out = n.ip;
+	return 0;
+}
+
+int parse_dbl(const char *s, double *out, char *err, size_t errlen)
+{
+	const char *p = s;
+	int digits = 0;
+
+	if (!s)
+		return perr(err, errlen, "number", NULL, NULL, "missing");
+	/* only the decimal forms JSON itself allows: no blanks, '+', hex, inf
+	 * or nan, which strtod would all take */
+	if (*p == '-')
+		p++;
+	while (is_digit(*p))
+		p++, digits++;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			digits++;
+	if (digits && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			digits = 0;
+		while (is_digit(*p))
+			p++;
+	}
+	if (!digits || *p)
+		return perr(err, errlen, "number", s, "0.5, -3, 2e3", "not a decimal number");
+	double d = strtod(s, NULL);
+	if (!isfinite(d))
+		return perr(err, errlen, "number", s, NULL, "too large");
+	*out = d;
+	return 0;
+}
+
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
@@ -976,37 +1239,6 @@ static const struct suffix size_suffixes[] = {
 	{NULL, 0},
 };
 
-#define SIZE_HINT "4k, 1m, 1MiB"
-
-int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
-{
-	const char *p = s;
-	struct num n;
-	enum num_err e;
-	const struct suffix *suf;
-	uint64_t v;
-
-	if (!s)
-		return perr(err, errlen, "size", NULL, NULL, "missing");
-	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "size", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : SIZE_HINT,
-			    "%s", num_why(e));
-	if (!(suf = find_suffix(size_suffixes, p))) {
-		char q[64];
-		return perr(err, errlen, "size", s, SIZE_HINT, "unknown suffix '%s'", quote(q, sizeof(q), p));
-	}
-	switch (scale_exact(&n, suf->mult, &v)) {
-	case 0:
-		break;
-	case EDOM:
-		return perr(err, errlen, "size", s, NULL, "not a whole number of bytes");
-	default:
-		return perr(err, errlen, "size", s, NULL, "too large");
-	}
-	*out = v;
-	return 0;
-}
-
 #define NS_US UINT64_C(1000)
 #define NS_MS UINT64_C(1000000)
 #define NS_S UINT64_C(1000000000)
@@ -1018,9 +1250,21 @@ static const struct suffix duration_suffixes[] = {
 	{NULL, 0},
 };
 
-#define DURATION_HINT "250ns, 10us, 500ms, 30s, 5m, 1h"
+/* A whole quantity in a human form: a plain decimal and a suffix from a
+ * table, scaled exactly. One row per kind; messages come from the row. */
+struct form {
+	const char *kind;    /* "size": "bad size '4q': ..." */
+	const char *hint;    /* examples, for "(use e.g. ...)" */
+	const char *suffix;  /* what the table holds: "suffix" or "unit" */
+	const char *whole;   /* the unit of the result, for "not a whole number of ..." */
+	const struct suffix *suffixes;
+};
 
-int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
+static const struct form size_form = {"size", "4k, 1m, 1MiB", "suffix", "bytes", size_suffixes};
+static const struct form duration_form = {"duration", "250ns, 10us, 500ms, 30s, 5m, 1h", "unit", "nanoseconds",
+					  duration_suffixes};
+
+static int parse_form(const struct form *f, const char *s, uint64_t *out, char *err, size_t errlen)
 {
 	const char *p = s;
 	struct num n;
@@ -1029,25 +1273,34 @@ int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
 	uint64_t v;
 
 	if (!s)
-		return perr(err, errlen, "duration", NULL, NULL, "missing");
+		return perr(err, errlen, f->kind, NULL, NULL, "missing");
 	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "duration", s,
-			    (e == NUM_BIG || e == NUM_NEG) ? NULL : DURATION_HINT, "%s", num_why(e));
-	if (!(suf = find_suffix(duration_suffixes, p))) {
+		return perr(err, errlen, f->kind, s, (e == NUM_BIG || e == NUM_NEG) ? NULL : f->hint, "%s",
+			    num_why(e));
+	if (!(suf = find_suffix(f->suffixes, p))) {
 		char q[64];
-		return perr(err, errlen, "duration", s, DURATION_HINT, "unknown unit '%s'",
-			    quote(q, sizeof(q), p));
+		return perr(err, errlen, f->kind, s, f->hint, "unknown %s '%s'", f->suffix, quote(q, sizeof(q), p));
 	}
 	switch (scale_exact(&n, suf->mult, &v)) {
 	case 0:
 		break;
 	case EDOM:
-		return perr(err, errlen, "duration", s, NULL, "not a whole number of nanoseconds");
+		return perr(err, errlen, f->kind, s, NULL, "not a whole number of %s", f->whole);
 	default:
-		return perr(err, errlen, "duration", s, NULL, "too large");
+		return perr(err, errlen, f->kind, s, NULL, "too large");
 	}
-	*ns = v;
+	*out = v;
 	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	return parse_form(&size_form, s, out, err, errlen);
+}
+
+int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
+{
+	return parse_form(&duration_form, s, ns, err, errlen);
 }
 
 /* Strip an optional "/s" (any case) from the end of a suffix copy. */
@@ -1058,6 +1311,38 @@ static void strip_per_sec(char *suf)
 		suf[l - 2] = '\0';
 }
 
+#define RATE_SUFMAX 16
+
+static int bad_rate_suffix(const char *s, const char *at, const char *hint, char *err, size_t errlen)
+{
+	char q[64];
+	return perr(err, errlen, "rate", s, hint, "unknown suffix '%s'", quote(q, sizeof(q), at));
+}
+
+/* A rate's number, and its suffix lowercased and without "/s" into suf;
+ * *at is the suffix as written, for messages. Returns 0, or EINVAL with
+ * err set. */
+static int scan_rate(const char *s, const char *hint, struct num *n, char suf[RATE_SUFMAX], const char **at,
+		     char *err, size_t errlen)
+{
+	const char *p = s;
+	enum num_err e;
+
+	if (!s)
+		return perr(err, errlen, "rate", NULL, NULL, "missing");
+	if ((e = scan_num(&p, n)) != NUM_OK)
+		return perr(err, errlen, "rate", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : hint, "%s", num_why(e));
+	*at = p;
+	if (strlen(p) >= RATE_SUFMAX)
+		return bad_rate_suffix(s, p, hint, err, errlen);
+	size_t k = 0;
+	for (; p[k]; k++)
+		suf[k] = lower(p[k]);
+	suf[k] = '\0';
+	strip_per_sec(suf);
+	return 0;
+}
+
 #define OPS_HINT "5000, 5k, 2.5k/s, 1m"
 
 int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen)
@@ -1066,28 +1351,15 @@ int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen)
 		{"", 1}, {"k", 1000}, {"m", 1000000}, {"g", 1000000000}, {"t", 1000000000000},
 		{NULL, 0},
 	};
-	const char *p = s;
 	struct num n;
-	enum num_err e;
 	const struct suffix *suf;
-	char sbuf[16];
+	const char *at;
+	char sbuf[RATE_SUFMAX];
 
-	if (!s)
-		return perr(err, errlen, "rate", NULL, NULL, "missing");
-	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "rate", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : OPS_HINT,
-			    "%s", num_why(e));
-	if (strlen(p) >= sizeof(sbuf))
-		suf = NULL;
-	else {
-		strcpy(sbuf, p);
-		strip_per_sec(sbuf);
-		suf = find_suffix(ops_suffixes, sbuf);
-	}
-	if (!suf) {
-		char q[64];
-		return perr(err, errlen, "rate", s, OPS_HINT, "unknown suffix '%s'", quote(q, sizeof(q), p));
-	}
+	if (scan_rate(s, OPS_HINT, &n, sbuf, &at, err, errlen))
+		return EINVAL;
+	if (!(suf = find_suffix(ops_suffixes, sbuf)))
+		return bad_rate_suffix(s, at, OPS_HINT, err, errlen);
 	*per_sec = num_dbl(&n) * (double)suf->mult;
 	return 0;
 }
@@ -1097,25 +1369,13 @@ int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen)
 int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t errlen)
 {
 	static const char prefixes[] = "kmgtpe";
-	const char *p = s;
 	struct num n;
-	enum num_err e;
-	char sbuf[16], *u;
+	const char *at;
+	char sbuf[RATE_SUFMAX], *u = sbuf;
 	unsigned exp = 0;
-	double v;
 
-	if (!s)
-		return perr(err, errlen, "rate", NULL, NULL, "missing");
-	if ((e = scan_num(&p, &n)) != NUM_OK)
-		return perr(err, errlen, "rate", s, (e == NUM_BIG || e == NUM_NEG) ? NULL : BYTES_HINT,
-			    "%s", num_why(e));
-	if (strlen(p) >= sizeof(sbuf))
-		goto bad_suffix;
-	strcpy(sbuf, p);
-	for (u = sbuf; *u; u++)
-		*u = lower(*u);
-	strip_per_sec(sbuf);
-	u = sbuf;
+	if (scan_rate(s, BYTES_HINT, &n, sbuf, &at, err, errlen))
+		return EINVAL;
 	if (*u) {
 		const char *pf = strchr(prefixes, *u);
 		if (pf) {
@@ -1123,7 +1383,7 @@ int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t err
 			u++;
 		}
 	}
-	v = num_dbl(&n);
+	double v = num_dbl(&n);
 	if (!strcmp(u, "bit")) {
 		/* network style: decimal prefixes, bits */
 		for (unsigned k = 0; k < exp; k++)
@@ -1133,13 +1393,10 @@ int parse_rate_bytes(const char *s, double *bytes_per_sec, char *err, size_t err
 		for (unsigned k = 0; k < exp; k++)
 			v *= 1024.0;
 	} else {
-		goto bad_suffix;
+		return bad_rate_suffix(s, at, BYTES_HINT, err, errlen);
 	}
 	*bytes_per_sec = v;
 	return 0;
-bad_suffix:;
-	char q[64];
-	return perr(err, errlen, "rate", s, BYTES_HINT, "unknown suffix '%s'", quote(q, sizeof(q), p));
 }
 
 #define CPU_HINT "0-3,8,10-11"
@@ -1345,10 +1602,8 @@ static const char *json_whole(struct json_object *v, uint64_t *out)
 	if (json_object_is_type(v, json_type_int)) {
 		if (json_object_get_int64(v) < 0)
 			return "negative";
+		/* exact: the loader refuses the literals json-c would clamp */
 		*out = json_object_get_uint64(v);
-		/* json-c saturates larger literals to UINT64_MAX */
-		if (*out == UINT64_MAX)
-			return "too large";
 		return NULL;
 	}
 	double d = json_object_get_double(v);
@@ -1362,6 +1617,24 @@ static const char *json_whole(struct json_object *v, uint64_t *out)
 		return "too large";
 	*out = (uint64_t)d;
 	return NULL;
+}
+
+int cfg_json_int64(struct json_object *v, int64_t *out, char *err, size_t errlen)
+{
+	if (!json_object_is_type(v, json_type_int)) {
+		if (err && errlen)
+			snprintf(err, errlen, "expected an integer, got %s", type_name(v));
+		return EINVAL;
+	}
+	int64_t x = json_object_get_int64(v);
+	if (x == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX) {
+		if (err && errlen)
+			snprintf(err, errlen, "%llu is too large (at most %lld)",
+				 (unsigned long long)json_object_get_uint64(v), (long long)INT64_MAX);
+		return ERANGE;
+	}
+	*out = x;
+	return 0;
 }
 
 static int is_number(struct json_object *v)
@@ -1417,7 +1690,7 @@ int cfg_get_dbl(struct cfg *c, struct json_object *obj, const char *keypath, con
 		double *out)
 {
 	struct json_object *v;
-	char path[512], q[64];
+	char path[512], msg[256];
 	int rc = lookup(c, obj, keypath, key, &v, path, sizeof(path));
 
 	if (rc)
@@ -1432,32 +1705,8 @@ int cfg_get_dbl(struct cfg *c, struct json_object *obj, const char *keypath, con
 	if (!json_object_is_type(v, json_type_string))
 		return cfg_error(c, path, "expected a number, got %s", type_name(v));
 
-	/* only the decimal forms JSON itself allows: no hex, inf or nan */
-	const char *s = json_object_get_string(v), *p = s;
-	if (*p == '-')
-		p++;
-	int digits = 0;
-	while (is_digit(*p))
-		p++, digits++;
-	if (*p == '.')
-		for (p++; is_digit(*p); p++)
-			digits++;
-	if (digits && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!is_digit(*p))
-			digits = 0;
-		while (is_digit(*p))
-			p++;
-	}
-	if (!digits || *p)
-		return cfg_error(c, path, "bad number '%s'", quote(q, sizeof(q), s));
-	char *end;
-	double d = strtod(s, &end);
-	if (*end || !isfinite(d))
-		return cfg_error(c, path, "bad number '%s'", quote(q, sizeof(q), s));
-	*out = d;
+	if (parse_dbl(json_object_get_string(v), out, msg, sizeof(msg)))
+		return cfg_error(c, path, "%s", msg);
 	return 0;
 }
 

@@ -70,6 +70,14 @@ int cfg_get_dbl(struct cfg *c, struct json_object *obj, const char *keypath, con
 int cfg_get_size(struct cfg *c, struct json_object *obj, const char *keypath, const char *key, uint64_t *out);
 int cfg_get_duration(struct cfg *c, struct json_object *obj, const char *keypath, const char *key, uint64_t *ns);
 
+/* A JSON integer as int64_t, for values bound to a signed range. json-c
+ * keeps integers above INT64_MAX as uint64 and json_object_get_int64()
+ * quietly gives INT64_MAX for them; this refuses them instead, with the
+ * value as written in err ("18446744073709551615 is too large (at most
+ * 9223372036854775807)"). Returns 0, ERANGE, or EINVAL when v is not an
+ * integer. */
+int cfg_json_int64(struct json_object *v, int64_t *out, char *err, size_t errlen);
+
 /* Parsers of human forms. Each returns 0, or EINVAL with a one-line reason in
  * err (which quotes the input). None accepts trailing junk, empty input,
  * negative values or overflow.
@@ -96,6 +104,15 @@ int cfg_get_duration(struct cfg *c, struct json_object *obj, const char *keypath
 struct cpulist {
 	uint64_t bits[CPU_LIST_MAX / 64];
 };
+/* parse_u64: a whole number lo..hi in plain decimal digits, nothing else
+ *   (no blanks, sign, base prefix or suffix): the one parser of counts,
+ *   seeds, ports and limits given on command lines. Returns EINVAL when s
+ *   is not such a number (too large for 64 bits included), ERANGE when it
+ *   lies outside lo..hi; the message quotes s as given. */
+int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen);
+/* parse_dbl: a finite decimal as JSON writes it ("-1.5", "2e3"): no blanks,
+ *   '+', hex, inf or nan. */
+int parse_dbl(const char *s, double *out, char *err, size_t errlen);
 int parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 int parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 int parse_rate_ops(const char *s, double *per_sec, char *err, size_t errlen);

@@ -118,22 +118,11 @@ static int parse_url(struct nb_config *c, const char *url)
 
 static int num_opt(const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	char *end;
-	if (!*v || *v == '-') {
-		err_msg("--%s: '%s' is not a number", name, v);
+	char err[256];
+	if (parse_u64(v, lo, hi, out, err, sizeof(err))) {
+		err_msg("--%s: %s", name, err);
 		return -1;
 	}
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*end) {
-		err_msg("--%s: '%s' is not a number", name, v);
-		return -1;
-	}
-	if (x < lo || x > hi) {
-		err_msg("--%s: %llu is out of range %llu..%llu", name, x, (unsigned long long)lo,
-			(unsigned long long)hi);
-		return -1;
-	}
-	*out = x;
 	return 0;
 }
 

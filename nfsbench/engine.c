@@ -58,6 +58,10 @@ struct nb_file {
 	uint8_t excl;       /* one operation owns it (delete, rename, create) */
 	uint8_t exists;
 	uint8_t laid;       /* layout done */
+	/* verify: every block in [0, size) is a verify block of this seed
+	 * (laid out, or found with the mark), and this run wrote to it: such
+	 * files get the mark at the end (see nb_verify_mark) */
+	uint8_t whole, written;
 	char name[32];
 };
 
@@ -132,6 +136,7 @@ struct nb_thread {
 	struct nb_stats *sw; /* stonewall snapshot */
 	struct trace_buf *tb;
 	unsigned verify_msgs;
+	unsigned relaid; /* verify: files found without the mark, laid out again */
 	/* published for the main thread */
 	pthread_mutex_t pub_lock;
 	uint64_t pub_ops, pub_bytes;
@@ -158,6 +163,7 @@ struct nb_shared {
 	struct nb_thread *threads;
 	unsigned nthreads;
 	uint32_t rtmax, wtmax;
+	uint64_t mark; /* verify: nb_verify_mark(seed) */
 	atomic_int go_layout, go_run;
 	atomic_int stonewall; /* set by main when the first group finished */
 	unsigned salt;        /* in names the run makes: differs from run to run */
@@ -277,7 +283,12 @@ static int op_issue(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 			break;
 		}
 		if (s->step == 3) {
+			f->written = 1;
 			rc = nfsio_truncate(io, &s->req, &f->fh, s->end);
+			break;
+		}
+		if (s->step == 4) { /* verify: who wrote the file found? */
+			rc = nfsio_read(io, &s->req, &f->fh, 0, NB_VERIFY_BLOCK);
 			break;
 		}
 		/* step 2 writes the data, as a WRITE operation does */
@@ -291,6 +302,9 @@ static int op_issue(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 		s->rlen = (uint32_t)min64(bs, s->end - s->off);
 		const void *data = sh->pattern + s->roff % PATTERN_PERIOD;
 		if (t->verify) {
+			f->written = 1;
+			if (s->roff > f->size)
+				f->whole = 0; /* a hole: zeros, not verify blocks */
 			nb_verify_fill(s->vbuf, s->rlen, f->id, s->roff, f->gen, sh->cfg->seed);
 			data = s->vbuf;
 		}
@@ -613,6 +627,22 @@ static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 	return 1;
 }
 
+/* Verify blocks are 4 KiB and libnfs 4.0's NFSv4 WRITEs at most 2: a verify
+ * layout over v4 would write no verify block at all. True (t failed, with a
+ * message) when f would have to be laid out so. */
+static bool verify_v4_refused(struct nb_thread *t, const struct nb_file *f)
+{
+	if (!t->verify || nfsio_version() != 4)
+		return false;
+	if (!t->failed) {
+		t->failed = 1;
+		snprintf(t->error, sizeof(t->error),
+			 "%s is missing or was not written by a verify run with seed %llu: lay the files out "
+			 "with --verify over NFSv3 first", f->name, (unsigned long long)t->sh->cfg->seed);
+	}
+	return true;
+}
+
 static void verify_report(struct nb_thread *t, const char *msg)
 {
 	t->st.verify_errors++;
@@ -634,6 +664,10 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 	*st = 0;
 	/* a LOOKUP that finds nothing is how layout learns to create */
 	if (s->kind == NB_K_LAYOUT && s->step == 0 && status == 2 /* NFS3ERR_NOENT */) {
+		if (verify_v4_refused(t, f)) {
+			*st = NB_ST_VERIFY;
+			return 0;
+		}
 		s->step = 1;
 		return op_issue(t, s, now) ? -1 : 1;
 	}
@@ -660,8 +694,8 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 			uint64_t a = (s->roff + NB_VERIFY_BLOCK - 1) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK;
 			uint64_t b = min64(s->roff + r->count, f->size) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK;
 			if (b > a &&
-			    nb_verify_check(r->data + (a - s->roff), b - a, f->id, f->name, a, t->sh->cfg->seed, msg,
-					    sizeof(msg))) {
+			    nb_verify_check(r->data + (a - s->roff), b - a, f->id, f->name, a, t->sh->cfg->seed, f->whole,
+					    &t->st.verify_unjudged, msg, sizeof(msg))) {
 				verify_report(t, msg);
 				*st = NB_ST_VERIFY;
 				return 0;
@@ -674,13 +708,41 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 		break;
 	case NB_K_LAYOUT:
 	case NB_K_CREATE:
+		if (s->step == 4) {
+			/* a file of this verify run's seed, written to since it
+			 * was laid out: judge the verify blocks only (whole
+			 * stays 0); anything else is laid out again */
+			if (r->count >= NB_VERIFY_BLOCK && r->data &&
+			    nb_verify_owned(r->data, f->id, 0, t->sh->cfg->seed))
+				return 0;
+			if (verify_v4_refused(t, f)) {
+				*st = NB_ST_VERIFY;
+				return 0;
+			}
+			t->relaid++;
+			s->step = 2;
+			s->off = 0;
+			f->size = 0;
+			break;
+		}
 		if (s->step <= 1 && !(s->kind == NB_K_CREATE && s->step == 1)) {
 			if (s->step == 0 && s->kind == NB_K_LAYOUT) {
-				/* found: reuse when its size is right */
+				/* found: reuse when its size is right and, for
+				 * verify, its blocks are known to be verify blocks */
 				f->fh = r->fh;
 				uint64_t have = r->has_size ? r->size : 0;
+				bool known = !t->verify || (r->has_size && r->mtime_s == t->sh->mark);
 				if (t->sh->prof->fs.reuse && have == s->end) {
 					f->size = have;
+					if (known) {
+						f->whole = t->verify;
+						return 0;
+					}
+					s->step = 4; /* ask block 0 who wrote the file */
+					break;
+				}
+				if (verify_v4_refused(t, f)) {
+					*st = NB_ST_VERIFY;
 					return 0;
 				}
 				s->step = 2;
@@ -706,6 +768,7 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 		}
 		if (s->step == 3) { /* SETATTR: the file is exactly this long now */
 			f->size = s->end;
+			f->whole = t->verify; /* written from 0 to the end */
 			return 0;
 		}
 		/* data step */
@@ -1136,9 +1199,27 @@ static int sync_wait(struct nfsio_conn *c, struct sync_req *s, int queued, uint6
 	return 0;
 }
 
-/* LOOKUP name in dir; create it (a directory when mkdir) if missing. */
+/* READ of block 0 of file id, deciding in the callback (the data does
+ * not outlive it) whether a verify run with seed wrote it. */
+struct probe_req {
+	struct sync_req s;
+	uint64_t seed;
+	bool owned;
+};
+
+static void probe_cb(struct nfsio_req *req, const struct nfsio_result *r)
+{
+	struct probe_req *p = (struct probe_req *)req;
+	p->owned = r->rpc == NFSIO_REPLY && !r->nfs && r->data && r->count >= NB_VERIFY_BLOCK &&
+		   nb_verify_owned(r->data, 0, 0, p->seed);
+	sync_cb(req, r);
+}
+
+/* LOOKUP name in dir; create it (a directory when mkdir) if missing. *size
+ * and *mtime (seconds) are the file's, 0 for a new one. */
 static int lookup_or_make(struct nfsio_conn *c, const struct nfsio_fh *dir, const char *name, bool mkdir,
-			  uint64_t tmo, struct nfsio_fh *out, uint64_t *size, char *err, size_t errlen)
+			  uint64_t tmo, struct nfsio_fh *out, uint64_t *size, uint64_t *mtime, char *err,
+			  size_t errlen)
 {
 	char sb[32];
 	struct sync_req s = { .req.cb = sync_cb };
@@ -1157,6 +1238,8 @@ static int lookup_or_make(struct nfsio_conn *c, const struct nfsio_fh *dir, cons
 		*out = s.r.fh;
 		if (size)
 			*size = s.r.has_size ? s.r.size : 0;
+		if (mtime)
+			*mtime = s.r.has_size ? s.r.mtime_s : 0;
 		return 0;
 	}
 	if (s.r.nfs != 2) {
@@ -1177,6 +1260,8 @@ static int lookup_or_make(struct nfsio_conn *c, const struct nfsio_fh *dir, cons
 	*out = s.r.fh;
 	if (size)
 		*size = 0;
+	if (mtime)
+		*mtime = 0;
 	return 0;
 }
 
@@ -1196,7 +1281,7 @@ static int setup_dirs(struct nb_shared *sh, struct nfsio_conn *c, struct nb_resu
 	char path[256];
 	snprintf(path, sizeof(path), "%s", fs->dir);
 	for (char *save = NULL, *part = strtok_r(path, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if ((rc = lookup_or_make(c, &sh->base, part, true, cfg->timeout_ns, &sh->base, NULL, res->error,
+		if ((rc = lookup_or_make(c, &sh->base, part, true, cfg->timeout_ns, &sh->base, NULL, NULL, res->error,
 					 sizeof(res->error))))
 			return rc;
 	}
@@ -1213,8 +1298,8 @@ static int setup_dirs(struct nb_shared *sh, struct nfsio_conn *c, struct nb_resu
 	for (unsigned i = 0; i < fs->ndirs; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "d%04u", i);
-		if ((rc = lookup_or_make(c, &sh->base, name, true, cfg->timeout_ns, &sh->dirs[i], NULL, res->error,
-					 sizeof(res->error))))
+		if ((rc = lookup_or_make(c, &sh->base, name, true, cfg->timeout_ns, &sh->dirs[i], NULL, NULL,
+					 res->error, sizeof(res->error))))
 			return rc;
 	}
 	return 0;
@@ -1230,13 +1315,37 @@ static int setup_files(struct nb_shared *sh, struct nfsio_conn *c, struct nb_res
 	uint64_t rng = cfg->seed * 0x2545f4914f6cdd1dull + 7;
 	if (fs->single[0]) {
 		struct nfsio_fh fh;
-		uint64_t have = 0;
-		int rc = lookup_or_make(c, &sh->base, fs->single, false, cfg->timeout_ns, &fh, &have, res->error,
-					sizeof(res->error));
+		uint64_t have = 0, mtime = 0;
+		int rc = lookup_or_make(c, &sh->base, fs->single, false, cfg->timeout_ns, &fh, &have, &mtime,
+					res->error, sizeof(res->error));
 		if (rc)
 			return rc;
 		uint64_t size = fs->sizes[0].size, bs = sh->prof->groups[0].read_size;
 		uint64_t want = size * fs->fill_pct / 100;
+		/* verify judges only blocks it knows. Without the mark (some run
+		 * wrote the file since), block 0 tells who laid it out: a verify
+		 * run of this seed (then its verify blocks are judged, others
+		 * counted as unjudged), or not (then it is laid out again). */
+		bool marked = have && mtime == sh->mark, lenient = false;
+		if (cfg->verify && have && !marked && want) {
+			struct probe_req p = { .s.req.cb = probe_cb, .seed = cfg->seed };
+			if ((rc = sync_wait(c, &p.s, nfsio_read(c, &p.s.req, &fh, 0, NB_VERIFY_BLOCK), cfg->timeout_ns,
+					    res->error, sizeof(res->error), "READ")))
+				return rc;
+			if (p.owned) {
+				lenient = true;
+			} else {
+				have = 0;
+				sh->threads[0].relaid++;
+			}
+		}
+		if (cfg->verify && want && have < want && nfsio_version() == 4) {
+			/* verify blocks are 4 KiB, NFSv4 WRITEs at most 2 */
+			snprintf(res->error, sizeof(res->error),
+				 "%s is missing, short, or not written by a verify run with seed %llu: lay it out with "
+				 "--verify over NFSv3 first", fs->single, (unsigned long long)cfg->seed);
+			return EINVAL;
+		}
 		for (unsigned i = 0; i < sh->nthreads; i++) {
 			struct nb_thread *t = &sh->threads[i];
 			t->files = calloc(1, sizeof(*t->files));
@@ -1255,6 +1364,9 @@ static int setup_files(struct nb_shared *sh, struct nfsio_conn *c, struct nb_res
 			f->target = want < f->hi ? (want > f->lo ? want : f->lo) : f->hi;
 			f->exists = 1;
 			f->laid = !want || have >= f->target;
+			/* known whole: marked, or laid out now from the start;
+			 * write-only runs (nothing laid out) leave holes */
+			f->whole = cfg->verify && !lenient && want && (marked || !have);
 			if (have < want)
 				f->size = have; /* layout raises it */
 			else
@@ -1304,12 +1416,18 @@ static int setup_files(struct nb_shared *sh, struct nfsio_conn *c, struct nb_res
 
 /* ---- COMMIT at the end of unstable quick-mode writes ------------------------ */
 
+/* A connection of t still up, for the synchronous calls after the run. */
+static struct nb_conn *live_conn(struct nb_thread *t)
+{
+	for (unsigned i = 0; i < t->nconns; i++)
+		if (!t->conns[i].dead)
+			return &t->conns[i];
+	return NULL;
+}
+
 static void final_commit(struct nb_shared *sh, struct nb_thread *t)
 {
-	struct nb_conn *c = NULL;
-	for (unsigned i = 0; i < t->nconns && !c; i++)
-		if (!t->conns[i].dead)
-			c = &t->conns[i];
+	struct nb_conn *c = live_conn(t);
 	if (!c || !t->nfiles)
 		return;
 	struct sync_req s = { .req.cb = sync_cb };
@@ -1340,6 +1458,38 @@ static void final_commit(struct nb_shared *sh, struct nb_thread *t)
 					.complete_ns = (uint64_t)((int64_t)now + sh->m2r), .conn = (uint16_t)c->idx };
 		trace_add_rpc(t->tb, &tr);
 	}
+}
+
+/* ---- verify: mark the files a later verify run may judge ------------------------ */
+
+/* Give every file this run wrote, and knows to hold verify blocks only, the
+ * mark of nb_verify_mark (a SETATTR of its mtime). The quick-mode file is
+ * one file in every thread's regions: marked once, when all are whole. A
+ * file left unmarked is just laid out again by the next verify run. Returns
+ * how many files could not be marked. */
+static unsigned mark_files(struct nb_shared *sh)
+{
+	bool single = sh->prof->fs.single[0], all_whole = true, any_written = false;
+	unsigned failed = 0;
+	for (unsigned i = 0; single && i < sh->nthreads; i++) {
+		all_whole = all_whole && sh->threads[i].files[0].whole;
+		any_written = any_written || sh->threads[i].files[0].written;
+	}
+	for (unsigned i = 0; i < sh->nthreads; i++) {
+		struct nb_thread *t = &sh->threads[i];
+		struct nb_conn *c = live_conn(t);
+		for (unsigned k = 0; k < t->nfiles; k++) {
+			const struct nb_file *f = &t->files[k];
+			if (single ? i || !all_whole || !any_written : !f->exists || !f->whole || !f->written)
+				continue;
+			struct sync_req s = { .req.cb = sync_cb };
+			char err[256];
+			if (!c || sync_wait(c->io, &s, nfsio_set_mtime(c->io, &s.req, &f->fh, sh->mark),
+					    sh->cfg->timeout_ns, err, sizeof(err), "SETATTR") || s.r.nfs)
+				failed++;
+		}
+	}
+	return failed;
 }
 
 /* ---- the run ------------------------------------------------------------------ */
@@ -1393,7 +1543,7 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 	for (unsigned g = 0; g < NB_MAX_GROUPS; g++)
 		nb_stats_init(&res->groups[g].st);
 	const struct nb_profile *prof = &cfg->prof;
-	struct nb_shared sh = { .cfg = cfg, .prof = prof };
+	struct nb_shared sh = { .cfg = cfg, .prof = prof, .mark = nb_verify_mark(cfg->seed) };
 	sh.salt = (unsigned)((tm_real_ns() / 1000000u) ^ ((uint64_t)getpid() << 16)) & 0xfffffu;
 	for (unsigned g = 0; g < prof->ngroups; g++) {
 		struct nb_group *gr = &cfg->prof.groups[g];
@@ -1569,8 +1719,13 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 			break;
 		tm_sleep_until(tm_mono_ns() + 20000000u, NULL);
 	}
-	for (unsigned i = 0; i < started; i++)
+	for (unsigned i = 0; i < started; i++) {
 		res->laid_out_bytes += threads[i].layout_bytes;
+		res->relaid_files += threads[i].relaid;
+	}
+	if (res->relaid_files && (!cfg->json || isatty(STDERR_FILENO)))
+		fprintf(stderr, "nfsbench: verify: laid out %u file(s) again: written without --verify or with "
+			"another seed, so their blocks could not be judged\n", res->relaid_files);
 	bool layout_failed = false;
 	for (unsigned i = 0; i < started; i++)
 		if (threads[i].failed && !layout_failed) {
@@ -1673,6 +1828,12 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 		nb_stats_merge(&res->total, &t->st);
 		if (res->have_stonewall)
 			nb_stats_merge(&res->stonewall, t->sw ? t->sw : &t->st);
+	}
+	if (cfg->verify && !layout_failed) {
+		unsigned unmarked = mark_files(&sh);
+		if (unmarked && (!cfg->json || isatty(STDERR_FILENO)))
+			fprintf(stderr, "nfsbench: verify: could not mark %u file(s) as verify-written; the next "
+				"verify run lays them out again\n", unmarked);
 	}
 	rc = 0;
 out:

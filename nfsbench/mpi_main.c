@@ -27,7 +27,7 @@ enum { ST_OK, ST_FAILED, ST_INTERRUPTED, ST_REFUSED };
 struct rank_head {
 	int32_t status, ngroups, have_stonewall, stonewall_group;
 	uint32_t niv;
-	int32_t pad;
+	uint32_t relaid; /* verify: files laid out again */
 	uint64_t start_real, end_real, elapsed, stonewall_ns, laid_out;
 	double user_s, sys_s;
 	char host[64], netns[64], error[256];
@@ -101,6 +101,7 @@ static int finish(void *arg, const struct nb_config *cfg, struct nb_result *res,
 		head.user_s = res->user_s;
 		head.sys_s = res->sys_s;
 		head.laid_out = res->laid_out_bytes;
+		head.relaid = res->relaid_files;
 		head.have_stonewall = res->have_stonewall;
 		head.stonewall_group = (int32_t)res->stonewall_group;
 		head.stonewall_ns = res->stonewall_ns;
@@ -182,6 +183,7 @@ static int finish(void *arg, const struct nb_config *cfg, struct nb_result *res,
 			agg.user_s += h->user_s;
 			agg.sys_s += h->sys_s;
 			agg.laid_out_bytes += h->laid_out;
+			agg.relaid_files += h->relaid;
 			if (h->have_stonewall && !agg.have_stonewall) {
 				agg.have_stonewall = true;
 				agg.stonewall_group = (unsigned)h->stonewall_group;

@@ -81,6 +81,7 @@ struct nb_stats {
 	uint64_t conn_errors;            /* connections lost */
 	uint64_t reconnects;
 	uint64_t verify_errors;
+	uint64_t verify_unjudged; /* blocks read that no verify run wrote (see nb_verify_check) */
 	/* per-second series of counted operations, index = second of the timed phase */
 	uint64_t *iv_ops, *iv_bytes;
 	unsigned niv;
@@ -118,6 +119,7 @@ struct nb_result {
 	int failed;           /* the run could not finish */
 	char error[512];
 	uint64_t laid_out_bytes;
+	unsigned relaid_files; /* verify: found, but not known to hold verify blocks only */
 	/* stonewall: everything counted when the first group finished */
 	bool have_stonewall;
 	unsigned stonewall_group;
@@ -151,8 +153,22 @@ const char *nb_status_name(uint32_t status, char *buf, size_t len);
 uint32_t nb_crc32c(uint32_t crc, const void *buf, size_t len);
 void nb_verify_fill(unsigned char *buf, size_t len, uint32_t file, uint64_t off, uint32_t gen, uint64_t seed);
 /* Check len bytes read at off of file: returns 0, or the status
- * NB_ST_VERIFY with a one-line description in msg. */
+ * NB_ST_VERIFY with a one-line description in msg. strict is for files
+ * known to hold verify blocks only; otherwise (a file some run wrote
+ * without --verify, or with another seed) a block with no header, or one
+ * intact but of another seed, is not judged but counted in *unjudged: its
+ * expected content is unknown. */
 int nb_verify_check(const unsigned char *buf, size_t len, uint32_t file, const char *name, uint64_t off,
-		    uint64_t seed, char *msg, size_t msglen);
+		    uint64_t seed, bool strict, uint64_t *unjudged, char *msg, size_t msglen);
+/* Is the block at buf block off of file written with seed (its header
+ * says so; the CRC is not checked)? Tells who wrote a file, not whether
+ * it is intact. */
+bool nb_verify_owned(const unsigned char *buf, uint32_t file, uint64_t off, uint64_t seed);
+/* The modification time (seconds) a verify run gives the files it wrote,
+ * once every block of them is a verify block of this seed: a date in
+ * 1999/2000 that no write (which sets the server's clock) ever leaves. A
+ * later verify run judges a file's blocks only when the file still has
+ * this mark; any other file is laid out again. */
+uint64_t nb_verify_mark(uint64_t seed);
 
 #endif

@@ -80,6 +80,7 @@ static void attr_from(struct nfsio_result *r, const struct post_op_attr *a)
 	if (a->attributes_follow) {
 		r->has_size = 1;
 		r->size = a->post_op_attr_u.attributes.size;
+		r->mtime_s = a->post_op_attr_u.attributes.mtime.seconds;
 		r->ftype = a->post_op_attr_u.attributes.type;
 	}
 }
@@ -93,6 +94,7 @@ static int result_init(struct nfsio_result *r, int status, void *data)
 	r->eof = 0;
 	r->has_size = 0;
 	r->size = 0;
+	r->mtime_s = 0;
 	r->ftype = 0;
 	r->fh.len = 0;
 	r->entries = 0;
@@ -185,6 +187,7 @@ static void getattr_cb(struct rpc_context *rpc, int status, void *data, void *pd
 		if (res->status == NFS3_OK) {
 			r.has_size = 1;
 			r.size = res->GETATTR3res_u.resok.obj_attributes.size;
+			r.mtime_s = res->GETATTR3res_u.resok.obj_attributes.mtime.seconds;
 			r.ftype = res->GETATTR3res_u.resok.obj_attributes.type;
 		}
 	}
@@ -648,6 +651,19 @@ int nfsio_truncate(struct nfsio_conn *c, struct nfsio_req *req, const struct nfs
 	fh_to3(fh, &a.object);
 	a.new_attributes.size.set_it = 1;
 	a.new_attributes.size.set_size3_u.size = size;
+	req->op = NB_OP_SETATTR;
+	return queued(c, rpc_nfs3_setattr_async(c->rpc, setattr_cb, &a, req));
+}
+
+int nfsio_set_mtime(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh, uint64_t sec)
+{
+	if (c->v4)
+		return nfsio4_set_mtime(c->v4, req);
+	SETATTR3args a;
+	memset(&a, 0, sizeof(a));
+	fh_to3(fh, &a.object);
+	a.new_attributes.mtime.set_it = SET_TO_CLIENT_TIME;
+	a.new_attributes.mtime.set_mtime_u.mtime.seconds = (uint32_t)sec;
 	req->op = NB_OP_SETATTR;
 	return queued(c, rpc_nfs3_setattr_async(c->rpc, setattr_cb, &a, req));
 }

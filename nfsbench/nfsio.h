@@ -73,8 +73,9 @@ struct nfsio_result {
 	uint32_t nfs;      /* nfsstat3 when rpc == NFSIO_REPLY */
 	uint32_t count;    /* READ/WRITE: bytes transferred */
 	uint32_t eof;      /* READ */
-	int has_size;      /* size is the file's size after the call */
+	int has_size;      /* size (and mtime_s) are the file's after the call */
 	uint64_t size;
+	uint64_t mtime_s;  /* seconds of the last modification (verify's mark) */
 	uint32_t ftype;    /* GETATTR/LOOKUP: NF3REG=1, NF3DIR=2 ... (0 unknown) */
 	struct nfsio_fh fh;/* LOOKUP/CREATE/MKDIR: the object's handle (len 0 if none) */
 	const unsigned char *data; /* READ: the bytes, valid during the callback */
@@ -200,6 +201,10 @@ int nfsio_rmdir(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_
 		const char *name);
 int nfsio_truncate(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh,
 		   uint64_t size);
+/* SETATTR of the modification time to sec seconds (and 0 ns), as the client
+ * says. NFSv4: refused (NFS3ERR_NOTSUPP); nfsbench never writes verify
+ * blocks over v4. */
+int nfsio_set_mtime(struct nfsio_conn *c, struct nfsio_req *req, const struct nfsio_fh *fh, uint64_t sec);
 
 /* Internal: NFSv4 half of nfsio (nfsio4.c), called by nfsio.c only. */
 struct nfs_context;
@@ -225,6 +230,7 @@ int nfsio4_write(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_fh 
 		 uint32_t len, const void *buf, int stable);
 int nfsio4_commit(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_fh *fh);
 int nfsio4_truncate(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_fh *fh, uint64_t size);
+int nfsio4_set_mtime(struct nfsio4 *v, struct nfsio_req *req);
 int nfsio4_getattr(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_fh *fh);
 int nfsio4_access(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_fh *fh);
 int nfsio4_lookup(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_fh *dir, const char *name);

@@ -864,6 +864,12 @@ int nfsio4_truncate(struct nfsio4 *v, struct nfsio_req *req, const struct nfsio_
 	return data_call(v, req, fh, NB_OP_SETATTR);
 }
 
+int nfsio4_set_mtime(struct nfsio4 *v, struct nfsio_req *req)
+{
+	req->op = NB_OP_SETATTR;
+	return refuse(v, req, ST_NOTSUPP, "setting the modification time is not done over NFSv4");
+}
+
 /* ---- path calls ------------------------------------------------------------------ */
 
 static uint32_t ftype_of(uint64_t mode)
@@ -924,6 +930,7 @@ static void path_cb(int err, struct nfs_context *nfs, void *data, void *pd)
 			const struct nfs_stat_64 *st = data;
 			r.has_size = 1;
 			r.size = st->nfs_size;
+			r.mtime_s = st->nfs_mtime;
 			r.ftype = ftype_of(st->nfs_mode);
 			if (req->op == NB_OP_LOOKUP)
 				result_fh(&r, path, r.ftype == 2);

@@ -39,14 +39,8 @@ int pattern_main(int argc, char **argv)
 			fprintf(stderr, "usage: nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n");
 			return 2;
 		}
-		if (dst == &seed) {
-			char *end;
-			seed = strtoull(argv[++i], &end, 0);
-			if (*end || !*argv[i]) {
-				err_msg("--seed: bad number '%s'", argv[i]);
-				return 2;
-			}
-		} else if (parse_size(argv[++i], dst, err, sizeof(err))) {
+		if (dst == &seed ? parse_u64(argv[++i], 0, UINT64_MAX, dst, err, sizeof(err))
+				 : parse_size(argv[++i], dst, err, sizeof(err))) {
 			err_msg("%s: %s", argv[i - 1], err);
 			return 2;
 		}

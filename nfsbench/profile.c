@@ -131,8 +131,11 @@ static int parse_fileset(struct cfg *c, struct json_object *o, struct nb_fileset
 				return cfg_error(c, ep, "expected [size, weight], e.g. [\"64k\", 10]");
 			struct json_object *sz = json_object_array_get_idx(e, 0), *w = json_object_array_get_idx(e, 1);
 			uint64_t size;
-			if (json_object_is_type(sz, json_type_int) && json_object_get_int64(sz) >= 0)
-				size = (uint64_t)json_object_get_int64(sz);
+			int64_t si;
+			if (json_object_is_type(sz, json_type_int) && cfg_json_int64(sz, &si, err, sizeof(err)))
+				return cfg_error(c, ep, "size: %s", err);
+			if (json_object_is_type(sz, json_type_int) && si >= 0)
+				size = (uint64_t)si;
 			else if (!json_object_is_type(sz, json_type_string) ||
 				 parse_size(json_object_get_string(sz), &size, err, sizeof(err)))
 				return cfg_error(c, ep, "%s", json_object_is_type(sz, json_type_string) ? err

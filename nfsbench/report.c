@@ -127,6 +127,7 @@ static void stats_sections(struct out *o, const struct nb_stats *st, double secs
 	out_u64(o, "connection_errors", "connections lost", st->conn_errors, NULL);
 	out_u64(o, "reconnects", "reconnects", st->reconnects, NULL);
 	out_u64(o, "verify_errors", "verify errors", st->verify_errors, NULL);
+	out_u64(o, "verify_unjudged", "blocks not judged (written without --verify)", st->verify_unjudged, NULL);
 	out_end(o);
 }
 
@@ -229,6 +230,8 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 		out_str(o, "error", "error", res->error);
 	out_dbl(o, "elapsed_s", "elapsed", secs, "%.3f", "s");
 	out_u64(o, "laid_out_bytes", "laid out", res->laid_out_bytes, "bytes");
+	if (cfg->verify)
+		out_u64(o, "relaid_files", "files laid out again for verify", res->relaid_files, NULL);
 	out_end(o);
 
 	/* FFSB-like summary: one line per group and operation */

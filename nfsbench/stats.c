@@ -93,6 +93,7 @@ int nb_stats_merge(struct nb_stats *d, const struct nb_stats *s)
 	d->conn_errors += s->conn_errors;
 	d->reconnects += s->reconnects;
 	d->verify_errors += s->verify_errors;
+	d->verify_unjudged += s->verify_unjudged;
 	if (s->niv && iv_grow(d, s->niv))
 		return ENOMEM;
 	for (unsigned i = 0; i < s->niv; i++) {

@@ -94,13 +94,34 @@ void nb_verify_fill(unsigned char *buf, size_t len, uint32_t file, uint64_t off,
 		fill_block(buf + at, NB_VERIFY_BLOCK, file, off + at, gen, seed);
 }
 
+uint64_t nb_verify_mark(uint64_t seed)
+{
+	uint64_t z = seed ^ 0x6e66737665726679ull; /* "nfsverfy" */
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	/* 1999-10-24 plus up to 194 days: seconds only, which every file
+	 * system keeps */
+	return 0x38000000u + (z & 0xffffffu);
+}
+
+bool nb_verify_owned(const unsigned char *b, uint32_t file, uint64_t off, uint64_t seed)
+{
+	return get32(b) == MAGIC && get32(b + 4) == file && get64(b + 8) == off && get32(b + 20) == (uint32_t)seed;
+}
+
 int nb_verify_check(const unsigned char *buf, size_t len, uint32_t file, const char *name, uint64_t off,
-		    uint64_t seed, char *msg, size_t msglen)
+		    uint64_t seed, bool strict, uint64_t *unjudged, char *msg, size_t msglen)
 {
 	for (size_t at = 0; at + NB_VERIFY_BLOCK <= len; at += NB_VERIFY_BLOCK) {
 		const unsigned char *b = buf + at;
 		uint64_t o = off + at;
 		uint32_t crc = nb_crc32c(0, b, NB_VERIFY_BLOCK - 4), found = get32(b + NB_VERIFY_BLOCK - 4);
+		if (!strict && (get32(b) != MAGIC || (crc == found && get32(b + 4) == file && get64(b + 8) == o &&
+						      get32(b + 20) != (uint32_t)seed))) {
+			(*unjudged)++;
+			continue;
+		}
 		if (get32(b) != MAGIC) {
 			snprintf(msg, msglen,
 				 "verify: %s (file %u) offset %llu: no block header (expected magic 0x%08x, found 0x%08x)",

@@ -633,8 +633,11 @@ static size_t build_qdisc(struct tune *t, struct prof *p, struct knobs *ks, cons
 			double rate = 0;
 			char err[256];
 			struct json_object *r = member(v, "rate");
-			if (r && json_object_is_type(r, json_type_int) && json_object_get_int64(r) > 0) {
-				rate = (double)json_object_get_int64(r);
+			int64_t ri;
+			if (r && json_object_is_type(r, json_type_int) && cfg_json_int64(r, &ri, err, sizeof(err))) {
+				return errs + (size_t)!!perr(t, p, path, "rate", "%s", err);
+			} else if (r && json_object_is_type(r, json_type_int) && ri > 0) {
+				rate = (double)ri;
 			} else if (!get_str(t, p, v, path, "rate", &rs)) {
 				if (parse_rate_bytes(rs, &rate, err, sizeof(err)))
 					return errs + (size_t)!!perr(t, p, path, "rate", "%s", err);

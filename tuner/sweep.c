@@ -250,9 +250,14 @@ static int parse_fraction(struct sweep *s, struct json_object *o, const char *kp
 	cfg_path_key(p, sizeof(p), kp, key);
 	if (json_object_is_type(v, json_type_string)) {
 		const char *t = json_object_get_string(v);
-		char *end;
-		double d = strtod(t, &end);
-		if (end == t || strcmp(end, "%") || !(d >= 0) || !isfinite(d))
+		char num[64];
+		size_t n = strlen(t);
+		double d = -1;
+		if (n > 1 && n < sizeof(num) && t[n - 1] == '%')
+			snprintf(num, sizeof(num), "%.*s", (int)(n - 1), t);
+		else
+			num[0] = '\0';
+		if (parse_dbl(num, &d, NULL, 0) || !(d >= 0))
 			return bad(s, p, "'%s': use a percentage such as \"10%%\", or a fraction such as 0.1", t);
 		*out = d / 100;
 		return 0;

@@ -160,11 +160,8 @@ int tune_sysctl_path(const struct tune *t, const char *name, char *path, size_t 
 
 static int num(struct json_object *v, bool bytes, int64_t *out, char *err, size_t errlen)
 {
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t x = json_object_get_int64(v);
-		*out = x;
-		return 0;
-	}
+	if (json_object_is_type(v, json_type_int))
+		return cfg_json_int64(v, out, err, errlen) ? EINVAL : 0;
 	if (json_object_is_type(v, json_type_string)) {
 		const char *s = json_object_get_string(v);
 		uint64_t u;
@@ -202,9 +199,13 @@ int tune_sysctl_value(const char *name, struct json_object *v, char *out, size_t
 	if (!r) {
 		/* unknown to us but present in the kernel: a number, a list of
 		 * numbers or a one-line string, written as given */
-		if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
-			snprintf(out, len, "%lld", (long long)json_object_get_int64(v));
-			return 0;
+		if (json_object_is_type(v, json_type_int)) {
+			if (cfg_json_int64(v, &x[0], err, errlen))
+				return EINVAL;
+			if (x[0] >= 0) {
+				snprintf(out, len, "%lld", (long long)x[0]);
+				return 0;
+			}
 		}
 		if (json_object_is_type(v, json_type_string) && token_ok(json_object_get_string(v))) {
 			snprintf(out, len, "%s", json_object_get_string(v));
@@ -220,8 +221,10 @@ int tune_sysctl_value(const char *name, struct json_object *v, char *out, size_t
 					snprintf(err, errlen, "expected numbers in the list");
 					return EINVAL;
 				}
+				if (cfg_json_int64(e, &x[0], err, errlen))
+					return EINVAL;
 				used += (size_t)snprintf(out + used, len > used ? len - used : 0, "%s%lld", i ? " " : "",
-							 (long long)json_object_get_int64(e));
+							 (long long)x[0]);
 			}
 			return 0;
 		}
@@ -256,7 +259,8 @@ int tune_sysctl_value(const char *name, struct json_object *v, char *out, size_t
 			for (char *tk = strtok_r(buf, " \t", &save); tk; tk = strtok_r(NULL, " \t", &save), i++) {
 				uint64_t u;
 				char e[160];
-				if (i >= 3 || (tune_parse_u64(tk, 0, INT64_MAX, &u) && parse_size(tk, &u, e, sizeof(e)))) {
+				if (i >= 3 || (tune_parse_u64(tk, 0, INT64_MAX, &u) &&
+					       (parse_size(tk, &u, e, sizeof(e)) || u > INT64_MAX))) {
 					snprintf(err, errlen, "expected three sizes: min, default, max");
 					return EINVAL;
 				}

@@ -408,18 +408,5 @@ bool tune_process_running(const struct tune *t, const char *comm)
 
 int tune_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-	if (!*s)
-		return EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
-			return ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v < min || v > max)
-		return ERANGE;
-	*out = v;
-	return 0;
+	return parse_u64(s, min, max, out, NULL, 0);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_nfsbench_profiles.sh - nfsbench workload profiles against the lab's
 # ganesha VFS export: every operation type checked on the storage node's
-# disk, verify catching a corruption made behind the server's back, rate
+# disk, verify catching a corruption made behind the server's back (and
+# judging only blocks a verify run wrote, on a reused fileset), rate
 # control within 2 %, stonewall, bad profiles refused, and every profile in
 # configs/ running for 5 s without errors.
 . "$(dirname "$0")/../lib.sh"
@@ -106,6 +107,52 @@ check "verify: corruption behind the server's back is caught, exit non-zero (rc 
 check "verify: the message names the right file and offset ($(head -1 "$T_TMP/vread2.err"))" \
 	grep -q 'f0000002 (file 2) offset 12288' "$T_TMP/vread2.err"
 check "verify: no other file is blamed" bash -c "! grep 'verify:' '$T_TMP/vread2.err' | grep -v 'f0000002 (file 2) offset 12288' | grep -q ."
+
+# --- verify on a reused fileset: only blocks a verify run wrote are judged -----
+# What a user runs: a plain run, a verify run, a verify run again, then a
+# corruption made behind the server's back. The fileset is reused, so the
+# verify run finds blocks the plain run wrote without verify headers.
+vseq() { # name ops ops_limit [directory]
+	cat >"$T_TMP/$1.json" <<EOF
+{ "fileset": { "directory": "t/${4:-vseq}", "files": 2, "size": "256k", "reuse": true },
+  "threadgroups": [ { "name": "g", "threads": 2, "connections": 2, "slots": 8, "ops": { $2 },
+      "ops_limit": $3, "random": true, "read_size": "4k", "read_bs": "4k", "write_size": "4k", "write_bs": "4k" } ] }
+EOF
+}
+vseq vmixed '"read": 70, "write": 30' 1000
+vseq vcheck '"readall": 1' 2 # each thread reads its one file whole
+vseq vmixed2 '"read": 70, "write": 30' 1000 vseq2
+vseq vwrite2 '"write": 1' 20 vseq2
+vrun() { # profile out [--verify]
+	run --profile "$T_TMP/$1.json" ${3:-} --json >"$T_TMP/$2.out" 2>"$T_TMP/$2.err"
+	echo $? >"$T_TMP/$2.rc"
+}
+vok() { # out: exit 0, reads done, no verify error
+	test "$(cat "$T_TMP/$1.rc")" = 0 -a "$(jqv .total.verify_errors "$T_TMP/$1.out")" = 0 -a \
+		"$(jqv .ops.read.count "$T_TMP/$1.out")" -gt 500
+}
+vrun vmixed plain
+check "verify sequence: plain run ($(cat "$T_TMP/plain.rc"))" test "$(cat "$T_TMP/plain.rc")" = 0
+vrun vmixed v1 --verify
+check "verify sequence: a verify run after a plain run cries no wolf ($(jqv .total.verify_errors "$T_TMP/v1.out") verify errors)" vok v1
+check "verify sequence: ... it lays the plain files out again ($(jqv .result.relaid_files "$T_TMP/v1.out") files)" \
+	test "$(jqv .result.relaid_files "$T_TMP/v1.out")" = 2
+vrun vmixed v2 --verify
+check "verify sequence: a verify run again: no false alarm ($(jqv .total.verify_errors "$T_TMP/v2.out"))" vok v2
+check "verify sequence: ... it keeps the verified files ($(jqv .result.laid_out_bytes "$T_TMP/v2.out") bytes laid out)" \
+	test "$(jqv .result.laid_out_bytes "$T_TMP/v2.out")" = 0 -a "$(jqv .total.verify_unjudged "$T_TMP/v2.out")" = 0
+printf 'CORRUPTED BY THE TEST' | dd of="$LAB_EXPORT_DIR/t/vseq/f0000001" bs=1 seek=$((5 * 4096 + 300)) conv=notrunc 2>/dev/null
+vrun vcheck v3 --verify
+check "verify sequence: then a corruption behind the server's back is caught (rc $(cat "$T_TMP/v3.rc"), $(jqv .total.verify_errors "$T_TMP/v3.out") errors)" \
+	test "$(cat "$T_TMP/v3.rc")" != 0 -a "$(jqv .total.verify_errors "$T_TMP/v3.out")" -gt 0
+check "verify sequence: ... named, and nothing else blamed ($(grep -m1 'verify:' "$T_TMP/v3.err"))" \
+	bash -c "grep -q 'f0000001 (file 1) offset 20480: CRC32C' '$T_TMP/v3.err' && ! grep 'verify:' '$T_TMP/v3.err' | grep -v 'f0000001 (file 1) offset 20480' | grep -q ."
+# a plain run writing some blocks of verified files: those are not judged
+vrun vmixed2 v5 --verify
+vrun vwrite2 plain2
+vrun vmixed2 v4 --verify
+check "verify sequence: after plain writes into verified files, no false alarm ($(jqv .total.verify_errors "$T_TMP/v4.out") errors, $(jqv .total.verify_unjudged "$T_TMP/v4.out") blocks not judged, $(jqv .result.relaid_files "$T_TMP/v4.out") files laid out again)" \
+	bash -c "$(declare -f vok jqv); T_TMP=$T_TMP vok v4 && test \$((\$(jqv .total.verify_unjudged $T_TMP/v4.out) + \$(jqv .result.relaid_files $T_TMP/v4.out))) -gt 0"
 
 # --- rate control ----------------------------------------------------------
 cat >"$T_TMP/rate.json" <<EOF

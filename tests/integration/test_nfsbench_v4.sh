@@ -88,6 +88,15 @@ check "--verify over v4: rc $rc, reads checked, no errors, no verify errors" \
 	"$(jqv .total.verify_errors "$T_TMP/v4.json")" = 0
 
 # --- refused: verify blocks are 4 KiB, a v4 WRITE here carries 2 KiB -----------
+# a fileset no verify run laid out: laying it out over v4 would write no
+# verify block, and every read would then cry wolf
+sed "s/v4ver$$/v4new$$/" "$T_TMP/v.json" >"$T_TMP/vnew.json"
+# shellcheck disable=SC2086
+G timeout 60 "$NB" --profile "$T_TMP/vnew.json" --url "nfs://$SIP/export" $V4 --verify --json >/dev/null 2>"$T_TMP/vnew.err"
+rc=$?
+check "--verify over v4 on files no verify run wrote is refused, nothing written (rc $rc): $(head -c 160 "$T_TMP/vnew.err")" \
+	bash -c "[ $rc = 1 ] && grep -q 'lay the files out with --verify over NFSv3 first' '$T_TMP/vnew.err' &&
+		[ -z \"\$(find '$LAB_EXPORT_DIR/v4new$$' -type f)\" ]"
 # shellcheck disable=SC2086
 G timeout 60 "$NB" --url "nfs://$SIP/export" $V4 --verify --rw write --bs 4k --size 1m --file v4no.dat \
 	>/dev/null 2>"$T_TMP/ref.err"

@@ -1,5 +1,6 @@
 /* test_nfsbench.c - unit tests of nfsbench's trace format, write pattern and
  * statistics merge (the engine itself is tested against the lab). */
+#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,7 +221,9 @@ static void test_verify_blocks(void **state)
 	static unsigned char buf[N];
 	char msg[256];
 	nb_verify_fill(buf, N, 7, 8192, 3, 42);
-	assert_int_equal(nb_verify_check(buf, N, 7, "f7", 8192, 42, msg, sizeof(msg)), 0);
+	uint64_t unjudged = 0;
+	assert_int_equal(nb_verify_check(buf, N, 7, "f7", 8192, 42, true, &unjudged, msg, sizeof(msg)), 0);
+	assert_int_equal(unjudged, 0);
 	/* wrong file, wrong offset, wrong seed, a flipped bit, no header */
 	static const struct {
 		uint32_t file;
@@ -238,11 +241,71 @@ static void test_verify_blocks(void **state)
 		nb_verify_fill(buf, N, 7, 8192, 3, 42);
 		if (cases[i].flip)
 			buf[cases[i].flip] ^= 0x20;
-		int rc = nb_verify_check(buf, N, cases[i].file, "f", cases[i].off, cases[i].seed, msg, sizeof(msg));
+		int rc = nb_verify_check(buf, N, cases[i].file, "f", cases[i].off, cases[i].seed, true, &unjudged, msg,
+					 sizeof(msg));
 		assert_int_equal((uint32_t)rc, NB_ST_VERIFY);
 		if (!strstr(msg, cases[i].want))
 			fail_msg("case %zu: '%s' lacks '%s'", i, msg, cases[i].want);
 	}
+}
+
+/* A file some run wrote without --verify (or with another seed) holds
+ * blocks whose content nobody can know: not judged there, but counted;
+ * what a verify run did write is still judged. */
+static void test_verify_unknown_blocks(void **state)
+{
+	(void)state;
+	enum { N = 4 * NB_VERIFY_BLOCK };
+	static unsigned char buf[N];
+	char msg[256];
+	unsigned char *plain = pattern_buffer(1, 0);
+	assert_non_null(plain);
+	static const struct {
+		const char *what;
+		unsigned block;   /* which block to replace */
+		int how;          /* 0 plain pattern, 1 another seed's block, 2 flipped payload bit, 3 flipped header */
+		bool strict;
+		uint32_t rc;
+		uint64_t unjudged;
+	} cases[] = {
+		{ "plain block, strict", 1, 0, true, NB_ST_VERIFY, 0 },
+		{ "plain block, file not known", 1, 0, false, 0, 1 },
+		{ "other seed, file not known", 2, 1, false, 0, 1 },
+		{ "other seed, strict", 2, 1, true, NB_ST_VERIFY, 0 },
+		{ "corrupted verify block, file not known", 3, 2, false, NB_ST_VERIFY, 0 },
+		{ "verify block moved, file not known", 0, 3, false, NB_ST_VERIFY, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nb_verify_fill(buf, N, 7, 8192, 3, 42);
+		unsigned char *b = buf + cases[i].block * NB_VERIFY_BLOCK;
+		if (cases[i].how == 0)
+			memcpy(b, plain, NB_VERIFY_BLOCK);
+		else if (cases[i].how == 1)
+			nb_verify_fill(b, NB_VERIFY_BLOCK, 7, 8192 + cases[i].block * NB_VERIFY_BLOCK, 3, 43);
+		else if (cases[i].how == 2)
+			b[300] ^= 1;
+		else
+			nb_verify_fill(b, NB_VERIFY_BLOCK, 7, 0, 3, 42); /* the block of another offset */
+		uint64_t unjudged = 0;
+		uint32_t rc = (uint32_t)nb_verify_check(buf, N, 7, "f", 8192, 42, cases[i].strict, &unjudged, msg,
+							sizeof(msg));
+		if (rc != cases[i].rc || unjudged != cases[i].unjudged)
+			fail_msg("%s: rc 0x%x, %llu unjudged (%s)", cases[i].what, rc, (unsigned long long)unjudged,
+				 rc ? msg : "");
+	}
+	/* who wrote a file: its block 0 tells, CRC or not */
+	nb_verify_fill(buf, N, 7, 0, 3, 42);
+	assert_true(nb_verify_owned(buf, 7, 0, 42));
+	buf[300] ^= 1;
+	assert_true(nb_verify_owned(buf, 7, 0, 42));
+	assert_false(nb_verify_owned(buf, 8, 0, 42));
+	assert_false(nb_verify_owned(buf, 7, 0, 43));
+	assert_false(nb_verify_owned(plain, 7, 0, 42));
+	/* the mark: one per seed, a date no write leaves (1999-2000) */
+	assert_true(nb_verify_mark(42) == nb_verify_mark(42));
+	assert_true(nb_verify_mark(42) != nb_verify_mark(43));
+	assert_true(nb_verify_mark(42) >= 938000000u && nb_verify_mark(42) < 960000000u);
+	free(plain);
 }
 
 static int load_profile(const char *text, struct nb_profile *p, char *err, size_t len)
@@ -318,6 +381,64 @@ static void test_profiles(void **state)
 	}
 }
 
+/* Run argv (NULL-terminated) through nfsbench's command line with stderr
+ * in a file; returns the exit code and leaves what it printed in out. */
+static int run_cli(int (*entry)(int, char **), char **argv, char *out, size_t len)
+{
+	char path[] = "/tmp/test_nfsbench_cliXXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), argc = 0;
+	assert_true(fd >= 0 && saved >= 0);
+	unlink(path);
+	while (argv[argc])
+		argc++;
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	optind = 0; /* getopt starts over */
+	int rc = entry(argc, argv);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ssize_t n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return rc;
+}
+
+static int cli_entry(int argc, char **argv)
+{
+	return nb_cli_main(argc, argv, NULL);
+}
+
+/* Numbers that strtoull took: a blank before a sign, a sign, a value past
+ * 2^64 (it saturated). Each must stop the run with a message quoting it,
+ * before anything else is looked at (no --url given, which would also
+ * stop it, but with another message). */
+static void test_cli_numbers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *opt, *val, *msg;
+	} bad[] = {
+		{ "--seed", " -1", "--seed: bad number ' -1'" },
+		{ "--seed", "-1", "--seed: bad number '-1': negative" },
+		{ "--ops", " -5", "--ops: bad number ' -5'" },
+		{ "--seed", "99999999999999999999", "'99999999999999999999': too large" },
+		{ "--connections", "+2", "--connections: bad number '+2'" },
+		{ "--slots", "0", "--slots: bad number '0': out of range" },
+	};
+	char out[1024];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "nfsbench", (char *)bad[i].opt, (char *)bad[i].val, NULL };
+		assert_int_equal(run_cli(cli_entry, argv, out, sizeof(out)), 2);
+		if (!strstr(out, bad[i].msg))
+			fail_msg("%s '%s': '%s' lacks '%s'", bad[i].opt, bad[i].val, out, bad[i].msg);
+	}
+	/* nfsbench pattern --seed -1 printed seed 2^64-1's bytes */
+	char *argv[] = { "pattern", "--seed", "-1", "--length", "8", NULL };
+	assert_int_equal(run_cli(pattern_main, argv, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "bad number '-1': negative"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,7 +449,9 @@ int main(void)
 		cmocka_unit_test(test_stats_merge),
 		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_verify_blocks),
+		cmocka_unit_test(test_verify_unknown_blocks),
 		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_cli_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,12 +18,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "tune_engine.h"
 #include "tune_irq.h"
 #include "tune_nfs.h"
 #include "tune_profile.h"
 #include "tune_qdisc.h"
+#include "tune_sysctl.h"
 #include "tune_virtio.h"
 
 static const char *fixtures(void)
@@ -612,6 +614,32 @@ static void test_qdisc_values(void **state)
 	assert_int_equal(tune_qdisc_parse("fq bogus=1", &q), EINVAL);
 }
 
+/* json-c keeps 2^63..2^64-1 as uint64 and json_object_get_int64() gives
+ * INT64_MAX for them: vm.dirty_bytes was planned as 9223372036854775807,
+ * and range errors quoted that instead of the value written. */
+static void test_sysctl_big_values(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *json, *quoted;
+	} cases[] = {
+		{ "vm.dirty_bytes", "18446744073709551615", "18446744073709551615 is too large" },
+		{ "net.core.rmem_max", "9223372036854775808", "9223372036854775808 is too large" },
+		{ "net.ipv4.tcp_rmem", "[4096, 87380, 18446744073709551615]", "18446744073709551615 is too large" },
+		/* unknown to nfstune: written as given, so even more must it be right */
+		{ "net.ipv4.tcp_nosuchknob", "18446744073709551615", "18446744073709551615 is too large" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *v = json_tokener_parse(cases[i].json);
+		char out[256] = "", err[256] = "";
+		assert_non_null(v);
+		int rc = tune_sysctl_value(cases[i].name, v, out, sizeof(out), err, sizeof(err));
+		if (rc != EINVAL || !strstr(err, cases[i].quoted))
+			fail_msg("%s = %s: rc %d, out '%s', err '%s'", cases[i].name, cases[i].json, rc, out, err);
+		json_object_put(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_masks),
 		cmocka_unit_test(test_qemu_cmdline),
 		cmocka_unit_test(test_qdisc_values),
+		cmocka_unit_test(test_sysctl_big_values),
 	};
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

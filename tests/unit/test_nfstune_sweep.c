@@ -181,6 +181,11 @@ static void test_sweep_parse_errors(void **state)
 		 "constraints[0]: needs \"max_growth\""},
 		{GOOD_HEAD "\"constraints\": [{\"metric\": \"p\", \"max_growth\": \"ten\"}], \"space\": {\"x\": {\"values\": [1], \"set\": \"--x\"}}}",
 		 "constraints[0].max_growth: 'ten'"},
+		/* strtod took a blank, a sign and hex before the '%' */
+		{GOOD_HEAD "\"constraints\": [{\"metric\": \"p\", \"max_growth\": \" 10%\"}], \"space\": {\"x\": {\"values\": [1], \"set\": \"--x\"}}}",
+		 "constraints[0].max_growth: ' 10%'"},
+		{GOOD_HEAD "\"constraints\": [{\"metric\": \"p\", \"max_growth\": \"0x10%\"}], \"space\": {\"x\": {\"values\": [1], \"set\": \"--x\"}}}",
+		 "constraints[0].max_growth: '0x10%'"},
 		{GOOD_HEAD "\"strategy\": \"random\", \"space\": {\"x\": {\"values\": [1], \"set\": \"--x\"}}}", "strategy: 'random'"},
 		{GOOD_HEAD "\"confirm\": 9, \"space\": {\"x\": {\"values\": [1], \"set\": \"--x\"}}}", "confirm: must be 0"},
 		{GOOD_HEAD "\"scopes\": {\"a:b\": {}}, \"space\": {\"x\": {\"values\": [1], \"set\": \"--x\"}}}", "has no ':'"},
