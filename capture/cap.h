@@ -275,6 +275,7 @@ struct cap_summary {
 	uint64_t call_end_lost;             /* calls timed without their last byte */
 	uint64_t reply_end_lost;            /* replies whose end was never seen */
 	uint64_t conns_retired, udp_not_rpc, late_samples;
+	uint64_t conns_evicted;             /* live connections pushed out (table full) */
 	struct { uint32_t prog, vers; uint64_t n; } progs[16]; /* RPCs by program */
 	unsigned nprogs;
 	struct cap_tcpstat tcp;             /* all connections */
@@ -300,5 +301,8 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 
 /* synth.c: write the synthetic test captures of tests/pcaps. */
 int cap_synth_all(const char *dir, char *err, size_t errlen);
+/* A load capture for the benchmark: kind clean, syn, conns or noreply, n
+ * packets (clean), SYNs, connections or calls (synth.c says which). */
+int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen);
 
 #endif

@@ -545,6 +545,8 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 	out_begin(o, "tcp", "TCP");
 	out_u64(o, "connections", "Connections", s.conns, NULL);
 	out_u64(o, "connections_untracked", "Connections not tracked (table full)", s.conns_untracked, NULL);
+	if (!text || s.conns_evicted)
+		out_u64(o, "connections_evicted", "Live connections evicted (table full)", s.conns_evicted, NULL);
 	out_u64(o, "segments", "Segments", s.tcp.segs, NULL);
 	out_u64(o, "retransmissions", "Retransmissions", s.tcp.retrans, NULL);
 	out_u64(o, "retransmitted_bytes", "Retransmitted bytes", s.tcp.retrans_bytes, NULL);

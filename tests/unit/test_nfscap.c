@@ -681,6 +681,61 @@ static void test_xid_bound(void **state)
 	cap_ana_free(a);
 }
 
+/* A load capture from capture/synth.c (kind, n), analysed with o. */
+static void analyze_load(struct run *r, const char *kind, uint64_t n, const struct cap_opts *o, const char *with)
+{
+	char tmp[] = "/tmp/nfscap-unit.XXXXXX", path[64], path2[700];
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/load.pcap", tmp);
+	assert_int_equal(cap_synth_load(path, kind, n, r->err, sizeof(r->err)), 0);
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(cap_ana_new(&r->a, o), 0);
+	snprintf(path2, sizeof(path2), "%s/%s", pcaps(), with ? with : "");
+	const char *files[2] = {path, path2};
+	struct cap_input_opts io = {false, NULL};
+	r->rc = cap_read_files(r->a, files, with ? 2 : 1, &io, r->err, sizeof(r->err));
+	cap_ana_finish(r->a);
+	cap_ana_summary(r->a, &r->s);
+	unlink(path);
+	rmdir(tmp);
+}
+
+/* A full connection table makes room in O(1): the least recently used
+ * connection is evicted (counted), so every new one is still analysed.
+ * (It used to scan the table for closed or idle ones on every new
+ * connection, found none here, and left the new ones untracked.) */
+static void test_conn_eviction(void **state)
+{
+	struct cap_opts o = {0};
+	struct run r;
+	(void)state;
+	o.max_conns = 64;
+	analyze_load(&r, "conns", 500, &o, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.s.conns, 500);
+	assert_int_equal(r.s.matched, 500);
+	assert_int_equal(r.s.conns_untracked, 0);
+	assert_int_equal(r.s.conns_evicted + r.s.conns_retired, 500 - 64);
+	done(&r);
+	/* a SYN flood evicts connections that never carried RPC first: the NFS
+	 * connection of v3_basic, whose packets interleave with it, keeps all
+	 * its RPCs (the flood's timestamps start at the same second) */
+	analyze_load(&r, "syn", 3000, &o, "v3_basic.pcap");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.s.matched, 6);
+	assert_int_equal(r.s.conns, 3001);
+	assert_true(r.s.conns_evicted >= 3001 - 64);
+	done(&r);
+	/* calls never answered: the oldest give way, the newest are kept */
+	o.max_conns = 0;
+	o.max_xids = 64;
+	analyze_load(&r, "noreply", 1000, &o, NULL);
+	assert_int_equal(r.s.calls, 1000);
+	assert_int_equal(r.s.evicted, 1000 - 64);
+	assert_int_equal(r.s.unanswered, 64);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_decode_table),
 		cmocka_unit_test(test_rpc_table),
 		cmocka_unit_test(test_xid_bound),
+		cmocka_unit_test(test_conn_eviction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
