@@ -583,6 +583,23 @@ static bool v4_nontrivial(const uint8_t *ops, unsigned n)
 	return false;
 }
 
+/* Bytes a READ or WRITE moved: what the message claims, but no more than
+ * its record (rec_bytes on the wire, record marks included over TCP) holds
+ * after the data's offset. A claim beyond that is counted when it is the
+ * message's own (claimed), not the call's request standing in for a reply
+ * that did not say. */
+static uint64_t data_moved(struct cap_ana *a, uint64_t want, uint64_t rec_bytes, bool udp, uint32_t data_at,
+			   bool claimed)
+{
+	uint64_t hdr = (udp ? 0 : 4) + (uint64_t)data_at;
+	uint64_t room = rec_bytes > hdr ? rec_bytes - hdr : 0;
+	if (want <= room)
+		return want;
+	if (claimed)
+		a->s.bad_counts++;
+	return room;
+}
+
 /* One RPC is complete: record it everywhere. */
 static void complete(struct cap_ana *a, struct cap_conn *c, struct cap_xent *e, uint64_t reply_last,
 		     uint64_t reply_bytes, bool udp)
@@ -642,9 +659,11 @@ static void complete(struct cap_ana *a, struct cap_conn *c, struct cap_xent *e, 
 		bool is_read = op == 6 || op == CAP_OP_V4_FIRST + 25;
 		bool is_write = op == 7 || op == CAP_OP_V4_FIRST + 38;
 		if (is_read)
-			r.data = e->has_rdata ? e->rdata : e->count;
+			r.data = data_moved(a, e->has_rdata ? e->rdata : e->count, reply_bytes, udp, e->rdata_at,
+					    e->has_rdata);
 		else if (is_write)
-			r.data = e->count ? e->count : e->rdata;
+			r.data = data_moved(a, e->count ? e->count : e->rdata, e->call_lost ? UINT64_MAX : e->call_bytes,
+					    udp, e->data_at, e->count != 0);
 		op_add(&a->ops[op], err, stkey, r.data, exch, srt, !e->call_lost);
 		if (e->op == CAP_OP_V4_COMPOUND) {
 			if (op != CAP_OP_V4_COMPOUND)
@@ -743,6 +762,7 @@ void cap_ana_header(struct cap_ana *a, struct cap_conn *c, int dir, const uint8_
 		e->has_offset = m.has_offset;
 		e->offset = m.offset;
 		e->count = m.has_count ? m.count : 0;
+		e->data_at = m.data_at;
 		e->nops = m.nops;
 		e->ops_known = m.ops_total_known;
 		memcpy(e->ops, m.ops, m.nops);
@@ -790,6 +810,7 @@ void cap_ana_header(struct cap_ana *a, struct cap_conn *c, int dir, const uint8_
 		if (m.has_rcount) {
 			e->has_rdata = 1;
 			e->rdata = m.rcount;
+			e->rdata_at = m.data_at;
 		}
 		if (e->op == CAP_OP_V4_COMPOUND) {
 			/* the call names the intent; in a headers-only capture its op list

@@ -56,6 +56,8 @@ struct cap_xent {                 /* an RPC waiting for its reply */
 	uint8_t has_status, reply_stat, accept_stat, has_offset;
 	uint8_t flavor6, gss_service, gss_ctl, nops, ops_known, has_rdata, call_lost;
 	uint16_t op, pop;     /* op; v4: the compound's principal op */
+	uint32_t data_at;     /* where the call's WRITE data starts in its message, 0 unknown */
+	uint32_t rdata_at;    /* where the reply's READ data starts, 0 unknown */
 	uint32_t older, newer;/* insertion order (slot indexes, CAP_XNONE at the ends) */
 	uint32_t prog, vers, proc, status, count;
 	uint64_t call_first, call_last, reply_first, call_bytes, offset, rdata;

@@ -501,6 +501,9 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 	out_u64(o, "udp_messages", "Messages over UDP", s.udp_msgs, NULL);
 	out_u64(o, "call_end_lost", "Calls whose end was not seen (no srt)", s.call_end_lost, NULL);
 	out_u64(o, "reply_end_lost", "Replies whose end was not seen (not timed)", s.reply_end_lost, NULL);
+	if (!text || s.bad_counts)
+		out_u64(o, "counts_beyond_record", "READ/WRITE counts beyond their record (clamped)", s.bad_counts,
+			NULL);
 	if (!text || s.replies != s.accept[0]) {
 		out_begin(o, "accept", "Replies accepted");
 		for (int i = 0; i < 6; i++)

@@ -207,6 +207,16 @@ static inline bool xskip(struct cap_xdr *x, uint64_t n)
 	x->p += n;
 	return true;
 }
+
+/* The READ or WRITE data starts `ahead` bytes on: its claimed length is
+ * checked later against the record's length, which only the analyzer
+ * knows (the record may end before the data does). */
+static void xdata_at(const struct cap_xdr *x, struct cap_msg *m, uint32_t ahead)
+{
+	if (x->msg)
+		m->data_at = (uint32_t)(x->p - x->msg) + ahead;
+}
+
 /* A variable-length opaque or string of at most max bytes, padded to 4. */
 static inline bool xopaque(struct cap_xdr *x, uint32_t max, uint32_t *lenp)
 {
@@ -243,7 +253,7 @@ static bool xauth(struct cap_xdr *x, uint32_t *flavor)
 
 int cap_rpc_parse(const uint8_t *p, size_t n, bool trunc, struct cap_msg *m)
 {
-	struct cap_xdr x = {p, p + n, trunc, 0};
+	struct cap_xdr x = {p, p + n, trunc, 0, NULL};
 	uint32_t v, len;
 
 	memset(m, 0, offsetof(struct cap_msg, ops));
@@ -268,7 +278,7 @@ int cap_rpc_parse(const uint8_t *p, size_t n, bool trunc, struct cap_msg *m)
 		}
 		if (m->flavor == 6) {
 			/* rpc_gss_cred_vers_1_t (RFC 2203 5): version, proc, seq, service, handle */
-			struct cap_xdr g = {x.p, x.p + len <= x.end ? x.p + len : x.end, x.p + len > x.end, 0};
+			struct cap_xdr g = {x.p, x.p + len <= x.end ? x.p + len : x.end, x.p + len > x.end, 0, NULL};
 			uint32_t gv, gproc, gseq, gsvc;
 			if (xu32(&g, &gv) && xu32(&g, &gproc) && xu32(&g, &gseq) && xu32(&g, &gsvc)) {
 				m->gss_ctl = gproc != 0;
@@ -465,6 +475,7 @@ static bool v4_skip_args(struct cap_xdr *x, uint32_t op, struct cap_msg *m)
 		if (!xstateid(x) || !xu64(x, &m->offset) || !xskip(x, 4) || !xu32(x, &m->count))
 			return false;
 		m->has_offset = m->has_count = 1;
+		xdata_at(x, m, 0);
 		return xskip(x, ((uint64_t)m->count + 3) & ~(uint64_t)3);
 	case OP_RELEASE_LOCKOWNER:
 		return xowner(x);
@@ -580,6 +591,7 @@ static bool v4_skip_res(struct cap_xdr *x, uint32_t op, struct cap_msg *m)
 		if (!xskip(x, 4) || !xu32(x, &m->rcount))
 			return false;
 		m->has_rcount = 1;
+		xdata_at(x, m, 0);
 		return xskip(x, ((uint64_t)m->rcount + 3) & ~(uint64_t)3);
 	case OP_READLINK: case OP_GETXATTR:
 		return xopaque(x, 1u << 24, NULL);
@@ -692,7 +704,7 @@ unsigned cap_v4_principal(const uint8_t *ops, unsigned n)
 
 int cap_nfs_call(const uint8_t *p, size_t n, bool trunc, struct cap_msg *m)
 {
-	struct cap_xdr x = {p + m->body, p + n, trunc, 0};
+	struct cap_xdr x = {p + m->body, p + n, trunc, 0, p};
 	uint32_t v;
 
 	m->nfs_res = CAP_OK;
@@ -710,6 +722,8 @@ int cap_nfs_call(const uint8_t *p, size_t n, bool trunc, struct cap_msg *m)
 			/* READ3args, WRITE3args, COMMIT3args: fh, offset, count */
 			if (xopaque(&x, NFS3_FHSIZE, NULL) && xu64(&x, &m->offset) && xu32(&x, &m->count)) {
 				m->has_offset = m->has_count = 1;
+				if (m->proc == 7)
+					xdata_at(&x, m, 8); /* after stable and the data's length */
 				if (m->proc == 7 && xskip(&x, 4) && xu32(&x, &v) && v != m->count)
 					xbad(&x); /* data length must equal count (RFC 1813 3.3.7) */
 			}
@@ -752,7 +766,7 @@ int cap_nfs_call(const uint8_t *p, size_t n, bool trunc, struct cap_msg *m)
 
 int cap_nfs_reply(const uint8_t *p, size_t n, bool trunc, const struct cap_msg *call, struct cap_msg *m)
 {
-	struct cap_xdr x = {p + m->body, p + n, trunc, 0};
+	struct cap_xdr x = {p + m->body, p + n, trunc, 0, p};
 	uint32_t v, st;
 
 	m->nfs_res = CAP_OK;
@@ -774,8 +788,10 @@ int cap_nfs_reply(const uint8_t *p, size_t n, bool trunc, const struct cap_msg *
 			return CAP_OK;
 		if (call->op == 6) {
 			/* READ3resok: post_op_attr, count, eof, data */
-			if (xu32(&x, &v) && (!v || xskip(&x, 84)) && xu32(&x, &m->rcount))
+			if (xu32(&x, &v) && (!v || xskip(&x, 84)) && xu32(&x, &m->rcount)) {
 				m->has_rcount = 1;
+				xdata_at(&x, m, 8); /* after eof and the data's length */
+			}
 		} else if (call->op == 7) {
 			/* WRITE3resok: wcc_data (pre_op_attr, post_op_attr), count */
 			if (xu32(&x, &v) && (!v || xskip(&x, 24)) && xu32(&x, &v) && (!v || xskip(&x, 84)) &&

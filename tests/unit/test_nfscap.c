@@ -736,6 +736,62 @@ static void test_conn_eviction(void **state)
 	done(&r);
 }
 
+/* One TCP segment of 10.0.0.1:800 <-> 10.0.0.2:2049 (dir 0: to the server)
+ * carrying words w[0..nw) as payload. */
+static void feed_words(struct cap_ana *a, uint64_t ts, int dir, uint32_t seq, const uint32_t *w, size_t nw)
+{
+	uint8_t f[14 + 20 + 20 + 256];
+	size_t tot = 20 + 20 + 4 * nw;
+	assert_true(4 * nw <= 256);
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08;
+	uint8_t ip[20] = {0x45, 0, (uint8_t)(tot >> 8), (uint8_t)tot, 0, 0, 0x40, 0, 64, 6, 0, 0,
+			  10, 0, 0, (uint8_t)(dir ? 2 : 1), 10, 0, 0, (uint8_t)(dir ? 1 : 2)};
+	memcpy(f + 14, ip, 20);
+	uint8_t *t = f + 34;
+	uint16_t sp = dir ? 2049 : 800, dp = dir ? 800 : 2049;
+	t[0] = (uint8_t)(sp >> 8), t[1] = (uint8_t)sp, t[2] = (uint8_t)(dp >> 8), t[3] = (uint8_t)dp;
+	put32(t + 4, seq);
+	t[12] = 0x50, t[13] = 0x18;
+	for (size_t k = 0; k < nw; k++)
+		put32(t + 20 + 4 * k, w[k]);
+	cap_ana_packet(a, CAP_DLT_EN10MB, ts, f, (uint32_t)(14 + tot), (uint32_t)(14 + tot));
+}
+
+/* READ and WRITE byte counts are what the record can hold, not what the
+ * message claims: a 40-byte READ reply claiming 0xffffffff bytes read and a
+ * 72-byte WRITE call claiming 1 MiB move nothing, and both are counted. */
+static void test_claimed_counts(void **state)
+{
+	struct cap_opts o = {0};
+	struct cap_ana *a;
+	struct cap_summary s;
+	(void)state;
+	assert_int_equal(cap_ana_new(&a, &o), 0);
+	/* READ3args: AUTH_NONE, an 8-byte handle, offset 0, count 4096 */
+	const uint32_t rd[] = {0x80000000u | 64, 0x51, 0, 2, 100003, 3, 6, 0, 0, 0, 0, 8, 1, 2, 0, 0, 4096};
+	/* READ3resok without attributes: count 0xffffffff, and the record ends */
+	const uint32_t rdr[] = {0x80000000u | 40, 0x51, 1, 0, 0, 0, 0, 0, 0, 0xffffffffu, 0};
+	/* WRITE3args: count 1 MiB, UNSTABLE, data length 1 MiB, and the record ends */
+	const uint32_t wr[] = {0x80000000u | 72, 0x52, 0, 2, 100003, 3, 7, 0, 0, 0, 0, 8, 1, 2, 0, 0,
+			       1u << 20, 0, 1u << 20};
+	/* WRITE3resok: no attributes, count 1 MiB, UNSTABLE, a verifier */
+	const uint32_t wrr[] = {0x80000000u | 52, 0x52, 1, 0, 0, 0, 0, 0, 0, 0, 1u << 20, 0, 7, 7};
+	feed_words(a, 1000000000ull, 0, 1, rd, sizeof(rd) / 4);
+	feed_words(a, 1000100000ull, 1, 5000, rdr, sizeof(rdr) / 4);
+	feed_words(a, 1000200000ull, 0, 1 + sizeof(rd), wr, sizeof(wr) / 4);
+	feed_words(a, 1000300000ull, 1, 5000 + sizeof(rdr), wrr, sizeof(wrr) / 4);
+	cap_ana_finish(a);
+	cap_ana_summary(a, &s);
+	assert_int_equal(s.matched, 2);
+	assert_int_equal(cap_ana_op(a, 6)->count, 1);
+	assert_int_equal(cap_ana_op(a, 7)->count, 1);
+	assert_int_equal(cap_ana_op(a, 6)->bytes, 0);
+	assert_int_equal(cap_ana_op(a, 7)->bytes, 0);
+	assert_int_equal(s.bad_counts, 2);
+	cap_ana_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -749,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_rpc_table),
 		cmocka_unit_test(test_xid_bound),
 		cmocka_unit_test(test_conn_eviction),
+		cmocka_unit_test(test_claimed_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
