@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -412,6 +413,13 @@ int cap_read_files(struct cap_ana *a, const char *const *files, unsigned n, cons
 	return rc;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * NS_PER_S + (uint64_t)t.tv_nsec;
+}
+
 int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint64_t duration_ns, int snaplen,
 		  volatile int *stop, char *err, size_t errlen)
 {
@@ -428,7 +436,7 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 	}
 	pcap_set_snaplen(s.p, snaplen);
 	pcap_set_promisc(s.p, 0);
-	pcap_set_timeout(s.p, 100); /* wake up to look at *stop and the clock */
+	pcap_set_timeout(s.p, 100); /* hand over buffered packets at least this often */
 	pcap_set_buffer_size(s.p, 64 << 20);
 	pcap_set_tstamp_precision(s.p, PCAP_TSTAMP_PRECISION_NANO);
 	int r = pcap_activate(s.p);
@@ -448,27 +456,38 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 		pcap_close(s.p);
 		return rc;
 	}
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Non-blocking reads and our own poll: with TPACKET_V3 a blocking
+	 * pcap_next_ex waits in poll() with no timeout until a packet comes, so
+	 * on a quiet link neither the clock nor a signal would ever be looked
+	 * at. Our poll wakes at least every 100 ms, and a signal interrupts it. */
+	int fd = pcap_get_selectable_fd(s.p);
+	if (fd < 0 || pcap_setnonblock(s.p, 1, ebuf) < 0) {
+		snprintf(err, errlen, "%s: cannot read without blocking: %s", iface, fd < 0 ? "no descriptor" : ebuf);
+		pcap_close(s.p);
+		return EIO;
+	}
+	uint64_t t0 = mono_ns();
 	while (!*stop) {
 		struct pcap_pkthdr *h;
 		const u_char *d;
+		uint64_t el = mono_ns() - t0;
+		if (duration_ns && el >= duration_ns)
+			break;
 		r = pcap_next_ex(s.p, &h, &d);
 		if (r == 1) {
 			cap_ana_packet(a, s.dlt, ts_of(&s, h), d, h->caplen, h->len);
-		} else if (r < 0 && r != PCAP_ERROR_BREAK) {
+		} else if (r == 0) {
+			uint64_t wait = 100000000ull;
+			if (duration_ns && duration_ns - el < wait)
+				wait = duration_ns - el;
+			struct pollfd pf = {fd, POLLIN, 0};
+			poll(&pf, 1, (int)((wait + 999999) / 1000000)); /* EINTR: the loop looks at *stop */
+		} else if (r == PCAP_ERROR_BREAK) {
+			break;
+		} else {
 			snprintf(err, errlen, "%s: %s", iface, pcap_geterr(s.p));
 			rc = EIO;
 			break;
-		} else if (r == PCAP_ERROR_BREAK) {
-			break;
-		}
-		if (duration_ns) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			uint64_t el = (uint64_t)(now.tv_sec - t0.tv_sec) * NS_PER_S + (uint64_t)now.tv_nsec -
-				      (uint64_t)t0.tv_nsec;
-			if (el >= duration_ns)
-				break;
 		}
 	}
 	struct pcap_stat ps;
