@@ -8,7 +8,7 @@
 # The captures come from `nfscap synth --load` (capture/synth.c). Needs no lab
 # and no root; scripts/bench runs it with the others.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 NFSCAP=$PWD/bin/nfscap
 SCALE=${NFSCAP_HOSTILE_SCALE:-1}   # a smaller run for a quick look: 0.1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfscap-hostile.XXXXXX")
@@ -22,8 +22,8 @@ declare -a RUNS=("clean $(n_of 1000000) $(n_of 1000000)" "syn $(n_of 200000) $(n
 
 # best of 2 wall times and the peak RSS (the file is in the page cache after the first)
 best() {
-	local b="" t i
-	for i in 1 2; do
+	local b="" t
+	for _ in 1 2; do
 		/usr/bin/time -o "$TMP/time" -f "%e %M" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; return 1; }
 		t=$(tail -n 1 "$TMP/time")
 		if [ -z "$b" ] || awk -v x="${t% *}" -v y="${b% *}" 'BEGIN{exit !(x < y)}'; then b=$t; fi
