@@ -238,6 +238,60 @@ static int set_filter(pcap_t *p, const char *name, const char *filter, char *err
 	return 0;
 }
 
+/* pcapng (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html
+ * 4.2): libpcap scales a fraction of an if_tsresol of 2^-n to nanoseconds as
+ * frac * 10^9 / 2^n in 64 bits, which wraps for n > 34, silently. The
+ * interfaces described before the first packet are checked here (those of
+ * a later section are not: libpcap does not say which interface a packet
+ * came from). Returns 0, or EINVAL with err set. */
+static int ng_check_tsresol(const char *name, char *err, size_t errlen)
+{
+	FILE *f = fopen(name, "rb");
+	uint8_t h[12], b[4096];
+	bool swap = false;
+	int rc = 0;
+
+	if (!f)
+		return 0; /* libpcap says why */
+	for (unsigned blocks = 0; !rc && blocks < 64 && fread(h, 1, 12, f) == 12; blocks++) {
+		uint32_t type, len, magic;
+		memcpy(&type, h, 4);
+		memcpy(&magic, h + 8, 4);
+		if (type == 0x0a0d0d0au)
+			swap = magic == 0x4d3c2b1au;
+		if (swap)
+			type = __builtin_bswap32(type);
+		memcpy(&len, h + 4, 4);
+		if (swap)
+			len = __builtin_bswap32(len);
+		if (len < 12 || len % 4 || type == 2 || type == 3 || type == 6)
+			break; /* a packet, or something libpcap will complain about */
+		/* the block's rest: body after its first 4 bytes, and the trailing length */
+		size_t rest = len - 12, m = rest < sizeof(b) - 4 ? rest : sizeof(b) - 4, n = 4 + m;
+		memcpy(b, h + 8, 4);
+		if (fread(b + 4, 1, m, f) != m || (rest > m && fseek(f, (long)(rest - m), SEEK_CUR)))
+			break;
+		if (type == 1) {
+			/* IDB: linktype, reserved, snaplen, then options (code, length, value) */
+			for (size_t o = 8; o + 4 <= n;) {
+				uint16_t code = (uint16_t)(swap ? b[o] << 8 | b[o + 1] : b[o] | b[o + 1] << 8);
+				uint16_t olen = (uint16_t)(swap ? b[o + 2] << 8 | b[o + 3] : b[o + 2] | b[o + 3] << 8);
+				if (code == 0 || o + 4 + olen > n)
+					break;
+				if (code == 9 && olen >= 1 && (b[o + 4] & 0x80) && (b[o + 4] & 0x7f) > 34) {
+					snprintf(err, errlen, "%s: if_tsresol 2^-%u: libpcap's conversion to nanoseconds "
+						 "wraps beyond 2^-34; convert the file (editcap -F pcap) first",
+						 name, b[o + 4] & 0x7f);
+					rc = EINVAL;
+				}
+				o += 4 + ((olen + 3u) & ~3u);
+			}
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 static int open_src(struct src *s, const char *name, const char *filter, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -269,6 +323,8 @@ static int open_src(struct src *s, const char *name, const char *filter, char *e
 			if (k > 0)
 				goto opened;
 		}
+		if (S_ISREG(st.st_mode) && ng_check_tsresol(name, err, errlen))
+			return EINVAL;
 		s->p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	}
 	if (!s->p) {
@@ -309,10 +365,31 @@ static void read_error(const struct src *s, const char *e, char *err, size_t err
 		snprintf(err, errlen, "%s: packet %" PRIu64 ": %s", s->name, s->num + 1, e);
 }
 
+/* A timestamp is nanoseconds since 1970 that also fit a signed 64-bit
+ * number (attribution computes differences): up to the year 2262. libpcap
+ * adds a pcapng if_tsoffset and divides by if_tsresol in 64-bit unsigned
+ * arithmetic and hands over whatever wrapped (an offset of 2^62 s became
+ * time 0); such a time is refused here with the packet's number. */
+#define TS_MAX_SEC (INT64_MAX / (int64_t)NS_PER_S - 1)
+
+static bool ts_ok(const struct src *s, const struct pcap_pkthdr *h)
+{
+	return h->ts.tv_sec >= 0 && (int64_t)h->ts.tv_sec <= TS_MAX_SEC && h->ts.tv_usec >= 0 &&
+	       h->ts.tv_usec < (s->nano ? 1000000000 : 1000000);
+}
+
 /* Read the next packet of s; false at its end or on error (err set). */
 static bool src_next(struct src *s, char *err, size_t errlen, int *rc)
 {
 	int r = s->rd ? rd_next(s) : pcap_next_ex(s->p, &s->h, &s->d);
+	if (r == 1 && !ts_ok(s, s->h)) {
+		snprintf(err, errlen, "%s: packet %" PRIu64 ": timestamp out of range (%lld s %ld %s): a pcapng "
+			 "if_tsoffset or if_tsresol that libpcap cannot convert without wrapping, or a broken header",
+			 s->name, s->num + 1, (long long)s->h->ts.tv_sec, (long)s->h->ts.tv_usec, s->nano ? "ns" : "us");
+		*rc = EINVAL;
+		s->done = true;
+		return false;
+	}
 	if (r == 1) {
 		s->num++;
 		s->ts = ts_of(s, s->h);

@@ -792,6 +792,82 @@ static void test_claimed_counts(void **state)
 	cap_ana_free(a);
 }
 
+/* A little-endian pcapng file: section header, one Ethernet interface with
+ * the options given (code, length, value; ended here), and one 60-byte
+ * packet per timestamp in the interface's units. */
+static void write_pcapng(const char *path, const uint8_t *opts, size_t optlen, const uint64_t *ts, unsigned nts)
+{
+	FILE *f = fopen(path, "wb");
+	uint32_t shb[7] = {0x0a0d0d0a, 28, 0x1a2b3c4d, 1, 0xffffffffu, 0xffffffffu, 28};
+	uint32_t idb_len = (uint32_t)(20 + optlen + 4);
+	uint32_t idb[4] = {1, idb_len, 1, 262144}, end = 0;
+	uint8_t pkt[60] = {0};
+	assert_non_null(f);
+	assert_true(optlen % 4 == 0);
+	fwrite(shb, 4, 7, f);
+	fwrite(idb, 4, 4, f);
+	fwrite(opts, 1, optlen, f);
+	fwrite(&end, 4, 1, f);
+	fwrite(&idb_len, 4, 1, f);
+	for (unsigned i = 0; i < nts; i++) {
+		uint32_t epb[7] = {6, 32 + 60, 0, (uint32_t)(ts[i] >> 32), (uint32_t)ts[i], 60, 60};
+		fwrite(epb, 4, 7, f);
+		fwrite(pkt, 1, 60, f);
+		fwrite(&epb[1], 4, 1, f);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* pcapng times that libpcap wraps in its 64-bit arithmetic (a large
+ * if_tsoffset, a fine binary if_tsresol, seconds beyond 2262) are refused
+ * with the file and packet named, not turned silently into other times. */
+static void test_pcapng_time_range(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t opts[20];
+		size_t optlen;
+		uint64_t ts[2];
+		int rc;
+		const char *err;
+		uint64_t first_ns;
+	} cases[] = {
+		{"nanoseconds and an offset of 1000 s", {9, 0, 1, 0, 9, 0, 0, 0, 14, 0, 8, 0, 0xe8, 3, 0, 0, 0, 0, 0, 0},
+		 20, {1764000000123456789ull, 1764000000123456790ull}, 0, NULL, 1764001000123456789ull},
+		{"if_tsoffset 2^62 s", {14, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0x40}, 12, {1, 2}, EINVAL,
+		 "packet 1: timestamp out of range", 0},
+		{"if_tsoffset -2^40 s", {14, 0, 8, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff}, 12, {1, 2}, EINVAL,
+		 "packet 1: timestamp out of range", 0},
+		{"if_tsresol 1 s, 2^63 s", {9, 0, 1, 0, 0, 0, 0, 0}, 8, {1ull << 63, 3}, EINVAL,
+		 "packet 1: timestamp out of range", 0},
+		{"if_tsresol 2^-60", {9, 0, 1, 0, 0x80 | 60, 0, 0, 0}, 8, {(1ull << 60) - 1, 1ull << 59}, EINVAL,
+		 "if_tsresol 2^-60", 0},
+	};
+	char tmp[] = "/tmp/nfscap-unit.XXXXXX", path[64];
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/t.pcapng", tmp);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cap_opts o = {0};
+		struct cap_ana *a;
+		struct cap_summary s;
+		char err[512] = "";
+		const char *files[1] = {path};
+		struct cap_input_opts io = {false, NULL};
+		write_pcapng(path, cases[i].opts, cases[i].optlen, cases[i].ts, 2);
+		assert_int_equal(cap_ana_new(&a, &o), 0);
+		int rc = cap_read_files(a, files, 1, &io, err, sizeof(err));
+		cap_ana_summary(a, &s);
+		if (rc != cases[i].rc || (cases[i].err && !strstr(err, cases[i].err)) ||
+		    (!cases[i].err && s.first_ts != cases[i].first_ns))
+			fail_msg("%s: rc %d, first time %llu, error '%s'", cases[i].what, rc,
+				 (unsigned long long)s.first_ts, err);
+		cap_ana_free(a);
+	}
+	unlink(path);
+	rmdir(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_xid_bound),
 		cmocka_unit_test(test_conn_eviction),
 		cmocka_unit_test(test_claimed_counts),
+		cmocka_unit_test(test_pcapng_time_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
