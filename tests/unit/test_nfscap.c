@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #include "../../capture/ana.h"
+#include "../../capture/attr.h"
 #include "out.h"
 
 static char dir[512];
@@ -793,9 +794,10 @@ static void test_claimed_counts(void **state)
 }
 
 /* A little-endian pcapng file: section header, one Ethernet interface with
- * the options given (code, length, value; ended here), and one 60-byte
- * packet per timestamp in the interface's units. */
-static void write_pcapng(const char *path, const uint8_t *opts, size_t optlen, const uint64_t *ts, unsigned nts)
+ * the options given (code, length, value; ended here), and one packet per
+ * timestamp in the interface's units: pkts[i] (len[i] bytes), or 60 zeros. */
+static void write_pcapng(const char *path, const uint8_t *opts, size_t optlen, const uint64_t *ts, unsigned nts,
+			 uint8_t *const *pkts, const uint32_t *len)
 {
 	FILE *f = fopen(path, "wb");
 	uint32_t shb[7] = {0x0a0d0d0a, 28, 0x1a2b3c4d, 1, 0xffffffffu, 0xffffffffu, 28};
@@ -810,9 +812,11 @@ static void write_pcapng(const char *path, const uint8_t *opts, size_t optlen, c
 	fwrite(&end, 4, 1, f);
 	fwrite(&idb_len, 4, 1, f);
 	for (unsigned i = 0; i < nts; i++) {
-		uint32_t epb[7] = {6, 32 + 60, 0, (uint32_t)(ts[i] >> 32), (uint32_t)ts[i], 60, 60};
+		uint32_t n = pkts ? len[i] : 60, pad = (4 - n % 4) % 4, zero = 0;
+		uint32_t epb[7] = {6, 32 + n + pad, 0, (uint32_t)(ts[i] >> 32), (uint32_t)ts[i], n, n};
 		fwrite(epb, 4, 7, f);
-		fwrite(pkt, 1, 60, f);
+		fwrite(pkts ? pkts[i] : pkt, 1, n, f);
+		fwrite(&zero, 1, pad, f);
 		fwrite(&epb[1], 4, 1, f);
 	}
 	assert_int_equal(fclose(f), 0);
@@ -854,7 +858,7 @@ static void test_pcapng_time_range(void **state)
 		char err[512] = "";
 		const char *files[1] = {path};
 		struct cap_input_opts io = {false, NULL};
-		write_pcapng(path, cases[i].opts, cases[i].optlen, cases[i].ts, 2);
+		write_pcapng(path, cases[i].opts, cases[i].optlen, cases[i].ts, 2, NULL, NULL);
 		assert_int_equal(cap_ana_new(&a, &o), 0);
 		int rc = cap_read_files(a, files, 1, &io, err, sizeof(err));
 		cap_ana_summary(a, &s);
@@ -865,6 +869,125 @@ static void test_pcapng_time_range(void **state)
 		cap_ana_free(a);
 	}
 	unlink(path);
+	rmdir(tmp);
+}
+
+/* `nfscap attribute ARGS...` with its report in out (a file); returns its status. */
+static int attribute(const char *out, const char *const *args, int n)
+{
+	char *argv[16] = {"attribute"};
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	fflush(stdout);
+	int saved = dup(1);
+	FILE *f = fopen(out, "w");
+	assert_non_null(f);
+	dup2(fileno(f), 1);
+	int rc = at_command(n + 1, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	fclose(f);
+	return rc;
+}
+
+static void le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Attribution over times at the ends of the range: a guest capture whose
+ * pcapng offset puts it just below 2^63 ns, an app trace with INT64_MIN and
+ * INT64_MAX issue times, and a capture straddling 2^63 ns. It used to
+ * overflow (t1 - t0 of the offset estimator's window) and crash; now such
+ * RPCs are left out and counted, or the file is refused, cleanly. */
+static void test_attr_extreme_times(void **state)
+{
+	char tmp[] = "/tmp/nfscap-unit.XXXXXX", guest[64], trace[64], out[64], v3[700], g2[64];
+	uint8_t *pkts[64];
+	uint32_t len[64];
+	uint64_t ts[64];
+	unsigned n = 0;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(guest, sizeof(guest), "%s/guest.pcapng", tmp);
+	snprintf(g2, sizeof(g2), "%s/straddle.pcapng", tmp);
+	snprintf(trace, sizeof(trace), "%s/app.trace", tmp);
+	snprintf(out, sizeof(out), "%s/out.json", tmp);
+	snprintf(v3, sizeof(v3), "%s/v3_basic.pcap", pcaps());
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(v3, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	assert_non_null(p);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	while (n < 64 && pcap_next_ex(p, &h, &d) == 1) {
+		pkts[n] = malloc(h->caplen);
+		memcpy(pkts[n], d, h->caplen);
+		len[n] = h->caplen;
+		ts[n] = (uint64_t)(h->ts.tv_sec - 1764000000) * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		n++;
+	}
+	pcap_close(p);
+	assert_true(n > 10);
+	/* nanoseconds (if_tsresol 9) from 9223372030 s: 6 s below 2^63 ns */
+	uint8_t opts[20] = {9, 0, 1, 0, 9, 0, 0, 0, 14, 0, 8, 0};
+	le(opts + 12, 9223372030ull, 8);
+	write_pcapng(guest, opts, 20, ts, n, pkts, len);
+	/* a trace of v3_basic's connection: one RPC issued at INT64_MIN and done
+	 * at INT64_MAX, one the other way round (nfsbench/trace.h's layout) */
+	uint8_t rec[4][48] = {{0}};
+	memcpy(rec[0], "NFSBTRC1", 8);
+	le(rec[0] + 8, 1, 4);
+	le(rec[0] + 12, 48, 4);
+	rec[1][0] = 2, rec[1][1] = 4;
+	le(rec[1] + 2, 801, 2);
+	le(rec[1] + 4, 2049, 2);
+	memcpy(rec[1] + 16, (uint8_t[]){198, 18, 0, 11}, 4);
+	memcpy(rec[1] + 32, (uint8_t[]){198, 18, 0, 3}, 4);
+	for (int i = 2; i < 4; i++) {
+		rec[i][0] = 1;
+		le(rec[i] + 4, 0x100 + (unsigned)i, 4);
+		le(rec[i] + 8, i == 2 ? (uint64_t)INT64_MIN : (uint64_t)INT64_MAX, 8);
+		le(rec[i] + 16, i == 2 ? (uint64_t)INT64_MAX : (uint64_t)INT64_MIN, 8);
+	}
+	FILE *f = fopen(trace, "wb");
+	assert_non_null(f);
+	fwrite(rec, 48, 4, f);
+	fclose(f);
+	char gv[100], sv[800];
+	snprintf(gv, sizeof(gv), "guest=%s", guest);
+	snprintf(sv, sizeof(sv), "storage=%s", v3);
+	/* the trace against the storage capture: the estimator's window for
+	 * the pair spanned INT64_MIN..INT64_MAX */
+	const char *args[] = {"--app", trace, "--vantage", sv, "--json"};
+	assert_int_equal(attribute(out, args, 5), 0);
+	struct json_object *j = json_object_from_file(out), *pts;
+	assert_non_null(j);
+	pts = get(j, "points");
+	assert_int_equal(json_object_get_int64(get(get(pts, "app"), "times_out_of_range")), 2);
+	assert_int_equal(json_object_get_int64(get(get(pts, "storage"), "rpcs")), 6);
+	json_object_put(j);
+	/* the guest just below 2^63 ns, the storage node in 2025: the guest
+	 * comes first, and the storage node's RPCs are 237 years away */
+	const char *args2[] = {"--vantage", gv, "--vantage", sv, "--json"};
+	assert_int_equal(attribute(out, args2, 5), 0);
+	assert_non_null(j = json_object_from_file(out));
+	pts = get(j, "points");
+	assert_int_equal(json_object_get_int64(get(get(pts, "guest"), "rpcs")), 6);
+	assert_int_equal(json_object_get_int64(get(get(pts, "storage"), "times_out_of_range")), 6);
+	json_object_put(j);
+	/* a guest capture whose times cross 2^63 ns (9223372036.854775808 s) in
+	 * the middle: libpcap's times past it wrapped negative; refused now */
+	le(opts + 12, 9223372036ull, 8);
+	for (unsigned i = 0; i < n; i++)
+		ts[i] += 854775808ull - (ts[n - 1] - ts[0]) / 2;
+	write_pcapng(g2, opts, 20, ts, n, pkts, len);
+	snprintf(gv, sizeof(gv), "guest=%s", g2);
+	assert_int_equal(attribute(out, args2, 4), 1);
+	for (unsigned i = 0; i < n; i++)
+		free(pkts[i]);
+	unlink(guest), unlink(g2), unlink(trace), unlink(out);
 	rmdir(tmp);
 }
 
@@ -883,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(test_conn_eviction),
 		cmocka_unit_test(test_claimed_counts),
 		cmocka_unit_test(test_pcapng_time_range),
+		cmocka_unit_test(test_attr_extreme_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
