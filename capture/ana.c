@@ -8,6 +8,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "ana.h"
 
@@ -22,6 +24,20 @@ static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
 		h *= 16777619u; /* FNV-1a */
 	}
 	return h;
+}
+
+/* murmur3's finaliser: every input bit moves every output bit. Over a
+ * seeded input, no capture can aim many keys at one slot: a table probe
+ * stays O(1) whatever the XIDs, addresses and ports (it was a plain
+ * multiplication, and 4096 XIDs chosen to share a slot made every lookup
+ * walk them all). */
+static inline uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ h >> 16;
 }
 
 static bool port_pinned(const struct cap_ana *a, uint16_t sp, uint16_t dp)
@@ -206,13 +222,13 @@ static struct cap_conn *conn_get_slow(struct cap_ana *a, const struct cap_pkt *p
 		cmp = (p->sport > p->dport) - (p->sport < p->dport);
 	const uint8_t *lo = cmp <= 0 ? p->src : p->dst, *hi = cmp <= 0 ? p->dst : p->src;
 	uint16_t plo = cmp <= 0 ? p->sport : p->dport, phi = cmp <= 0 ? p->dport : p->sport;
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ a->seed;
 	uint8_t tail[5] = {(uint8_t)(plo >> 8), (uint8_t)plo, (uint8_t)(phi >> 8), (uint8_t)phi, p->proto};
 
 	*dir = cmp <= 0 ? 0 : 1;
 	h = hash_bytes(h, lo, alen);
 	h = hash_bytes(h, hi, alen);
-	h = hash_bytes(h, tail, sizeof(tail));
+	h = mix32(hash_bytes(h, tail, sizeof(tail)));
 	for (struct cap_conn *c = a->htab[h & a->hmask]; c; c = c->hnext) {
 		if (c->hash == h && c->port[0] == plo && c->port[1] == phi && c->proto == p->proto &&
 		    c->fam == p->fam && !memcmp(c->addr[0], lo, alen) && !memcmp(c->addr[1], hi, alen))
@@ -243,6 +259,7 @@ static struct cap_conn *conn_get_slow(struct cap_ana *a, const struct cap_pkt *p
 	c->h[0].wscale = c->h[1].wscale = 0xff;
 	c->first_ts = p->ts;
 	c->xoldest = c->xnewest = CAP_XNONE;
+	c->xseed = a->seed;
 	c->hnext = a->htab[h & a->hmask];
 	a->htab[h & a->hmask] = c;
 	lru_push(a, c);
@@ -251,10 +268,9 @@ static struct cap_conn *conn_get_slow(struct cap_ana *a, const struct cap_pkt *p
 
 /* ---- XID table per connection -------------------------------------------- */
 
-static inline uint32_t xslot(uint32_t xid, uint32_t mask)
+static inline uint32_t xslot(const struct cap_conn *c, uint32_t xid, uint32_t mask)
 {
-	uint32_t h = xid * 0x9e3779b1u;
-	return (h ^ h >> 15) & mask;
+	return mix32(xid ^ c->xseed) & mask;
 }
 
 static struct cap_xent *x_find(struct cap_conn *c, uint32_t xid, int dir)
@@ -262,7 +278,7 @@ static struct cap_xent *x_find(struct cap_conn *c, uint32_t xid, int dir)
 	if (!c->xcap)
 		return NULL;
 	uint32_t m = c->xcap - 1;
-	for (uint32_t i = xslot(xid, m);; i = (i + 1) & m) {
+	for (uint32_t i = xslot(c, xid, m);; i = (i + 1) & m) {
 		struct cap_xent *e = &c->xt[i];
 		if (!e->used)
 			return NULL;
@@ -314,7 +330,7 @@ static void x_delete(struct cap_conn *c, struct cap_xent *e)
 		j = (j + 1) & m;
 		if (!c->xt[j].used)
 			break;
-		uint32_t k = xslot(c->xt[j].xid, m);
+		uint32_t k = xslot(c, c->xt[j].xid, m);
 		/* move j to i unless its home k lies cyclically in (i, j] */
 		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
 			c->xt[i] = c->xt[j];
@@ -340,9 +356,10 @@ static bool x_grow(struct cap_ana *a, struct cap_conn *c)
 	uint32_t from = c->xoldest;
 	c->xt = n;
 	c->xoldest = c->xnewest = CAP_XNONE;
+	c->xseed = a->seed;
 	/* rehash in insertion order, which the new links keep */
 	while (from != CAP_XNONE) {
-		uint32_t j = xslot(old[from].xid, ncap - 1);
+		uint32_t j = xslot(c, old[from].xid, ncap - 1);
 		while (n[j].used)
 			j = (j + 1) & (ncap - 1);
 		n[j] = old[from];
@@ -367,7 +384,7 @@ static struct cap_xent *x_insert(struct cap_ana *a, struct cap_conn *c, uint32_t
 		c->evicted++;
 		infl_change(a, c, -1, ts);
 	}
-	uint32_t m = c->xcap - 1, i = xslot(xid, m);
+	uint32_t m = c->xcap - 1, i = xslot(c, xid, m);
 	while (c->xt[i].used)
 		i = (i + 1) & m;
 	struct cap_xent *e = &c->xt[i];
@@ -538,7 +555,7 @@ static struct cap_client *client_of(struct cap_ana *a, struct cap_conn *c)
 {
 	const uint8_t *addr = c->addr[c->client < 0 ? 0 : c->client];
 	const unsigned mask = 2 * CAP_MAX_CLIENTS - 1;
-	unsigned i = hash_bytes(2166136261u ^ c->fam, addr, 16) & mask;
+	unsigned i = mix32(hash_bytes(2166136261u ^ a->seed ^ c->fam, addr, 16)) & mask;
 	/* a hash over clients[] (half full at most): no scan per new connection */
 	for (; a->client_idx[i]; i = (i + 1) & mask) {
 		struct cap_client *k = &a->clients[a->client_idx[i] - 1];
@@ -1040,6 +1057,8 @@ int cap_ana_new(struct cap_ana **ap, const struct cap_opts *o)
 	if (!a)
 		return 12; /* ENOMEM */
 	a->o = *o;
+	if (getrandom(&a->seed, sizeof(a->seed), GRND_NONBLOCK) != sizeof(a->seed))
+		a->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)a; /* still no input's choice */
 	a->max_conns = o->max_conns ? o->max_conns : CAP_DEF_MAX_CONNS;
 	uint32_t hs = 1024;
 	while (hs < a->max_conns * 2u)

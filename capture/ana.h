@@ -91,7 +91,7 @@ struct cap_conn {
 	 * the entries are also linked in insertion order, so the oldest call
 	 * gives way in O(1) when the table is full */
 	struct cap_xent *xt;
-	uint32_t xcap, xn;
+	uint32_t xcap, xn, xseed;
 	uint32_t xoldest, xnewest;
 	/* statistics */
 	uint64_t rpcs, errors, bytes, exch_sum, srt_sum, exch_max, orphans, evicted;
@@ -116,6 +116,7 @@ struct cap_frag {                 /* an RPC over UDP split in IP fragments */
 
 struct cap_ana {
 	struct cap_opts o;
+	uint32_t seed;                 /* of every hash: random, so no input picks the slots */
 	struct cap_summary s;
 	struct cap_opstat ops[CAP_NOPS];
 	uint64_t st_rpc_err[8];        /* not accepted: by accept/reject kind */

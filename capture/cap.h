@@ -305,7 +305,7 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 
 /* synth.c: write the synthetic test captures of tests/pcaps. */
 int cap_synth_all(const char *dir, char *err, size_t errlen);
-/* A load capture for the benchmark: kind clean, syn, conns or noreply, n
+/* A load capture for the benchmark: kind clean, syn, conns, noreply or collide, n
  * packets (clean), SYNs, connections or calls (synth.c says which). */
 int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen);
 

@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"                     where each millisecond goes: guest, host, wire, server\n"
 		"                     (nfscap attribute --help)\n"
 		"       nfscap synth DIR     write the synthetic test captures into DIR\n"
-		"       nfscap synth --load clean|syn|conns|noreply N FILE   a load capture (make bench)\n"
+		"       nfscap synth --load clean|syn|conns|noreply|collide N FILE   a load capture (make bench)\n"
 		"       nfscap --help | --version\n"
 		"\n"
 		"NFS (v3, v4.0, v4.1, v4.2) latency from pcap/pcapng captures, exact on headers-only\n"
@@ -148,7 +148,7 @@ static int cmd_synth(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 2) {
-		err_msg("usage: nfscap synth DIR | nfscap synth --load clean|syn|conns|noreply N FILE");
+		err_msg("usage: nfscap synth DIR | nfscap synth --load clean|syn|conns|noreply|collide N FILE");
 		return 2;
 	}
 	if (cap_synth_all(argv[1], e, sizeof(e))) {

@@ -954,7 +954,11 @@ static void scen_udp(struct syn *s)
  * clean:   N packets of GETATTR calls and replies on one connection, the anchor;
  * syn:     N SYNs, each on its own 5-tuple (a scan or a SYN flood);
  * conns:   N connections of one GETATTR each: SYN, call, reply;
- * noreply: N GETATTR calls on one connection, never answered.
+ * noreply: N GETATTR calls on one connection, never answered;
+ * collide: like noreply, but 4096 XIDs again and again, chosen so that an
+ *          unseeded multiplicative hash (x * 0x9e3779b1, folded) puts them
+ *          all in one slot of an 8192-slot table: what an attacker who
+ *          knows the hash sends.
  * Client addresses run through 198.18.128.0/17 and all ports, so no two
  * connections share a 5-tuple. */
 static void load_flow(struct flow *fl, struct syn *s, uint64_t i)
@@ -987,15 +991,17 @@ static void load_rpc(struct flow *fl, struct xw *w, uint32_t xid, uint32_t *cseq
 int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen)
 {
 	static struct syn s;
+	static uint32_t xids[4096];
+	uint32_t xid = 0;
 	struct flow fl;
 	struct xw w = {0};
 	int k = !strcmp(kind, "clean") ? 0 : !strcmp(kind, "syn") ? 1 : !strcmp(kind, "conns") ? 2
-		: !strcmp(kind, "noreply") ? 3 : -1;
+		: !strcmp(kind, "noreply") ? 3 : !strcmp(kind, "collide") ? 4 : -1;
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
 
 	if (k < 0) {
-		snprintf(err, errlen, "--load: '%s' is not clean, syn, conns or noreply", kind);
+		snprintf(err, errlen, "--load: '%s' is not clean, syn, conns, noreply or collide", kind);
 		return EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
@@ -1003,7 +1009,7 @@ int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, si
 	if (rc)
 		return rc;
 	load_flow(&fl, &s, 0);
-	if (k == 0 || k == 3)
+	if (k == 0 || k >= 3)
 		handshake(&fl);
 	uint32_t cseq = fl.isn[0] + 1, rseq = fl.isn[1] + 1;
 	for (uint64_t i = 0; i < n && !w.oom; i++) {
@@ -1014,6 +1020,17 @@ int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, si
 			break;
 		case 3:
 			load_rpc(&fl, &w, (uint32_t)(0x1000 + i), &cseq, &rseq, false);
+			break;
+		case 4:
+			if (i < 4096) {
+				do {
+					uint32_t h = ++xid * 0x9e3779b1u;
+					if (!((h ^ h >> 15) & 8191))
+						break;
+				} while (1);
+				xids[i] = xid;
+			}
+			load_rpc(&fl, &w, xids[i % 4096], &cseq, &rseq, false);
 			break;
 		case 1:
 			load_flow(&fl, &s, i);

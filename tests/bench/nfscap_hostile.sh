@@ -4,7 +4,8 @@
 #   clean:   1 M packets of calls and replies on one connection (the anchor);
 #   syn:     200 k SYNs, each on its own 5-tuple (the connection table fills);
 #   conns:   1 M connections of one call each (SYN, call, reply: 3 M packets);
-#   noreply: 1 M calls on one connection, never answered (the XID table fills).
+#   noreply: 1 M calls on one connection, never answered (the XID table fills);
+#   collide: the same with 4096 XIDs an unseeded hash would put in one slot.
 # The captures come from `nfscap synth --load` (capture/synth.c). Needs no lab
 # and no root; scripts/bench runs it with the others.
 set -u
@@ -18,7 +19,8 @@ trap 'rm -rf "$TMP"' EXIT
 n_of() { awk -v n="$1" -v s="$SCALE" 'BEGIN { printf "%d", n * s }'; }
 # kind count packets-in-the-file
 declare -a RUNS=("clean $(n_of 1000000) $(n_of 1000000)" "syn $(n_of 200000) $(n_of 200000)"
-	"conns $(n_of 1000000) $(($(n_of 1000000) * 3))" "noreply $(n_of 1000000) $(($(n_of 1000000) + 3))")
+	"conns $(n_of 1000000) $(($(n_of 1000000) * 3))" "noreply $(n_of 1000000) $(($(n_of 1000000) + 3))"
+	"collide $(n_of 1000000) $(($(n_of 1000000) + 3))")
 
 # best of 2 wall times and the peak RSS (the file is in the page cache after the first)
 best() {
