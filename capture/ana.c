@@ -8,6 +8,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "ana.h"
 
@@ -22,6 +24,20 @@ static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
 		h *= 16777619u; /* FNV-1a */
 	}
 	return h;
+}
+
+/* murmur3's finaliser: every input bit moves every output bit. Over a
+ * seeded input, no capture can aim many keys at one slot: a table probe
+ * stays O(1) whatever the XIDs, addresses and ports (it was a plain
+ * multiplication, and 4096 XIDs chosen to share a slot made every lookup
+ * walk them all). */
+static inline uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ h >> 16;
 }
 
 static bool port_pinned(const struct cap_ana *a, uint16_t sp, uint16_t dp)
@@ -44,55 +60,116 @@ static void conn_release(struct cap_ana *a, struct cap_conn *c)
 	}
 }
 
-/* When the table is full, retire connections that are closed (or idle for a
- * minute) with nothing in flight: their totals stay in the summary. */
-static void conn_retire_some(struct cap_ana *a, uint64_t now)
+static void infl_change(struct cap_ana *a, struct cap_conn *c, int delta, uint64_t ts);
+
+static void tcpstat_add(struct cap_tcpstat *t, const struct cap_tcpstat *s)
 {
-	uint32_t kept = 0;
+	t->segs += s->segs, t->data_segs += s->data_segs, t->retrans += s->retrans;
+	t->retrans_bytes += s->retrans_bytes, t->ooo += s->ooo, t->gaps += s->gaps;
+	t->gap_bytes += s->gap_bytes, t->zero_win += s->zero_win, t->win_full += s->win_full;
+	t->dup_acks += s->dup_acks, t->hidden += s->hidden, t->resyncs += s->resyncs;
+	t->skipped_bytes += s->skipped_bytes, t->desyncs += s->desyncs;
+}
+
+static inline struct cap_conn *conn_at(const struct cap_ana *a, uint32_t i)
+{
+	return &a->chunks[i / 256][i % 256];
+}
+
+/* ---- LRU queues: unlink and push in O(1) ---- */
+
+static void lru_unlink(struct cap_ana *a, struct cap_conn *c)
+{
+	unsigned q = c->lru_q;
+	if (c->lru_prev)
+		c->lru_prev->lru_next = c->lru_next;
+	else
+		a->lru_new[q] = c->lru_next;
+	if (c->lru_next)
+		c->lru_next->lru_prev = c->lru_prev;
+	else
+		a->lru_old[q] = c->lru_prev;
+	c->lru_prev = c->lru_next = NULL;
+}
+
+static void lru_push(struct cap_ana *a, struct cap_conn *c)
+{
+	unsigned q = c->rpc_seen ? 1 : 0;
+	c->lru_q = (uint8_t)q;
+	c->lru_prev = NULL;
+	c->lru_next = a->lru_new[q];
+	if (c->lru_next)
+		c->lru_next->lru_prev = c;
+	else
+		a->lru_old[q] = c;
+	a->lru_new[q] = c;
+}
+
+static inline void lru_touch(struct cap_ana *a, struct cap_conn *c)
+{
+	if (a->lru_new[c->lru_q] == c && c->lru_q == (c->rpc_seen ? 1 : 0))
+		return;
+	lru_unlink(a, c);
+	lru_push(a, c);
+}
+
+/* The pointer in c's hash chain that points at c. */
+static struct cap_conn **chain_ref(struct cap_ana *a, const struct cap_conn *c)
+{
+	struct cap_conn **pp = &a->htab[c->hash & a->hmask];
+	while (*pp != c)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+/* The table is full: the least recently used connection leaves, one that
+ * never carried RPC first. A closed or idle one with nothing in flight is
+ * retired; a live one is evicted (counted), its waiting calls counted
+ * unanswered. Its totals stay in the summary. O(1): the last connection of
+ * the dense array moves into the freed slot. */
+static void conn_retire_one(struct cap_ana *a, uint64_t now)
+{
+	struct cap_conn *c = a->lru_old[0] ? a->lru_old[0] : a->lru_old[1];
+	if (!c)
+		return;
+	bool idle = c->inflight == 0 && (c->closed || now - c->last_ts > 60 * NS);
 	memset(a->cache, 0, sizeof(a->cache)); /* conns move or go away below */
-	for (uint32_t i = 0; i < a->nconns; i++) {
-		struct cap_conn *c = &a->chunks[i / 256][i % 256];
-		if (c->inflight == 0 && (c->closed || now - c->last_ts > 60 * NS)) {
-			if (!c->unlinked) {
-				struct cap_conn **pp = &a->htab[c->hash & a->hmask];
-				while (*pp != c)
-					pp = &(*pp)->hnext;
-				*pp = c->hnext;
-			}
-			cap_tcp_flush(a, c);
-			for (int d = 0; d < 2; d++) {
-				struct cap_tcpstat *t = &a->s.tcp, *s = &c->h[d].st;
-				t->segs += s->segs, t->data_segs += s->data_segs, t->retrans += s->retrans;
-				t->retrans_bytes += s->retrans_bytes, t->ooo += s->ooo, t->gaps += s->gaps;
-				t->gap_bytes += s->gap_bytes, t->zero_win += s->zero_win, t->win_full += s->win_full;
-				t->dup_acks += s->dup_acks, t->hidden += s->hidden, t->resyncs += s->resyncs;
-				t->skipped_bytes += s->skipped_bytes, t->desyncs += s->desyncs;
-			}
-			a->s.unanswered += c->xn;
-			for (unsigned f = 0; f < CAP_NFRAG; f++)
-				if (a->frag[f].conn == c)
-					a->frag[f].used = 0;
-			conn_release(a, c);
-			a->s.conns_retired++;
-			continue;
-		}
-		if (kept != i) {
-			/* compact: move c to slot kept, fixing the chain that points at it */
-			struct cap_conn *dst = &a->chunks[kept / 256][kept % 256];
-			if (!c->unlinked) {
-				struct cap_conn **pp = &a->htab[c->hash & a->hmask];
-				while (*pp != c)
-					pp = &(*pp)->hnext;
-				*pp = dst;
-			}
-			*dst = *c;
-			for (unsigned f = 0; f < CAP_NFRAG; f++)
-				if (a->frag[f].conn == c)
-					a->frag[f].conn = dst;
-		}
-		kept++;
+	if (!c->unlinked)
+		*chain_ref(a, c) = c->hnext;
+	cap_tcp_flush(a, c);
+	tcpstat_add(&a->s.tcp, &c->h[0].st);
+	tcpstat_add(&a->s.tcp, &c->h[1].st);
+	a->s.unanswered += c->xn;
+	if (c->inflight)
+		infl_change(a, c, -(int)c->inflight, c->last_ts);
+	for (unsigned f = 0; f < CAP_NFRAG; f++)
+		if (a->frag[f].conn == c)
+			a->frag[f].used = 0;
+	lru_unlink(a, c);
+	conn_release(a, c);
+	if (idle)
+		a->s.conns_retired++;
+	else
+		a->s.conns_evicted++;
+	struct cap_conn *last = conn_at(a, a->nconns - 1);
+	if (last != c) {
+		/* move the last connection into the freed slot, fixing what points at it */
+		if (!last->unlinked)
+			*chain_ref(a, last) = c;
+		if (last->lru_prev)
+			last->lru_prev->lru_next = c;
+		else
+			a->lru_new[last->lru_q] = c;
+		if (last->lru_next)
+			last->lru_next->lru_prev = c;
+		else
+			a->lru_old[last->lru_q] = c;
+		*c = *last;
+		for (unsigned f = 0; f < CAP_NFRAG; f++)
+			if (a->frag[f].conn == last)
+				a->frag[f].conn = c;
 	}
-	a->nconns = kept;
+	a->nconns--;
 }
 
 static inline bool addr_eq(const uint8_t *x, const uint8_t *y, uint8_t fam)
@@ -145,13 +222,13 @@ static struct cap_conn *conn_get_slow(struct cap_ana *a, const struct cap_pkt *p
 		cmp = (p->sport > p->dport) - (p->sport < p->dport);
 	const uint8_t *lo = cmp <= 0 ? p->src : p->dst, *hi = cmp <= 0 ? p->dst : p->src;
 	uint16_t plo = cmp <= 0 ? p->sport : p->dport, phi = cmp <= 0 ? p->dport : p->sport;
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ a->seed;
 	uint8_t tail[5] = {(uint8_t)(plo >> 8), (uint8_t)plo, (uint8_t)(phi >> 8), (uint8_t)phi, p->proto};
 
 	*dir = cmp <= 0 ? 0 : 1;
 	h = hash_bytes(h, lo, alen);
 	h = hash_bytes(h, hi, alen);
-	h = hash_bytes(h, tail, sizeof(tail));
+	h = mix32(hash_bytes(h, tail, sizeof(tail)));
 	for (struct cap_conn *c = a->htab[h & a->hmask]; c; c = c->hnext) {
 		if (c->hash == h && c->port[0] == plo && c->port[1] == phi && c->proto == p->proto &&
 		    c->fam == p->fam && !memcmp(c->addr[0], lo, alen) && !memcmp(c->addr[1], hi, alen))
@@ -160,11 +237,7 @@ static struct cap_conn *conn_get_slow(struct cap_ana *a, const struct cap_pkt *p
 	if (a->o.nports && !port_pinned(a, p->sport, p->dport))
 		return NULL;
 	if (a->nconns == a->max_conns)
-		conn_retire_some(a, p->ts);
-	if (a->nconns == a->max_conns) {
-		a->s.conns_untracked++;
-		return NULL;
-	}
+		conn_retire_one(a, p->ts);
 	uint32_t ci = a->nconns / 256;
 	if (!a->chunks[ci] && !(a->chunks[ci] = calloc(256, sizeof(struct cap_conn)))) {
 		a->s.conns_untracked++;
@@ -185,17 +258,19 @@ static struct cap_conn *conn_get_slow(struct cap_ana *a, const struct cap_pkt *p
 	c->pinned = a->o.nports > 0;
 	c->h[0].wscale = c->h[1].wscale = 0xff;
 	c->first_ts = p->ts;
+	c->xoldest = c->xnewest = CAP_XNONE;
+	c->xseed = a->seed;
 	c->hnext = a->htab[h & a->hmask];
 	a->htab[h & a->hmask] = c;
+	lru_push(a, c);
 	return c;
 }
 
 /* ---- XID table per connection -------------------------------------------- */
 
-static inline uint32_t xslot(uint32_t xid, uint32_t mask)
+static inline uint32_t xslot(const struct cap_conn *c, uint32_t xid, uint32_t mask)
 {
-	uint32_t h = xid * 0x9e3779b1u;
-	return (h ^ h >> 15) & mask;
+	return mix32(xid ^ c->xseed) & mask;
 }
 
 static struct cap_xent *x_find(struct cap_conn *c, uint32_t xid, int dir)
@@ -203,7 +278,7 @@ static struct cap_xent *x_find(struct cap_conn *c, uint32_t xid, int dir)
 	if (!c->xcap)
 		return NULL;
 	uint32_t m = c->xcap - 1;
-	for (uint32_t i = xslot(xid, m);; i = (i + 1) & m) {
+	for (uint32_t i = xslot(c, xid, m);; i = (i + 1) & m) {
 		struct cap_xent *e = &c->xt[i];
 		if (!e->used)
 			return NULL;
@@ -212,18 +287,54 @@ static struct cap_xent *x_find(struct cap_conn *c, uint32_t xid, int dir)
 	}
 }
 
+/* The entry now at slot i came from another slot: its neighbours in the
+ * insertion order must point at i. */
+static void x_relink(struct cap_conn *c, uint32_t i)
+{
+	struct cap_xent *e = &c->xt[i];
+	if (e->older != CAP_XNONE)
+		c->xt[e->older].newer = i;
+	else
+		c->xoldest = i;
+	if (e->newer != CAP_XNONE)
+		c->xt[e->newer].older = i;
+	else
+		c->xnewest = i;
+}
+
+static void x_append(struct cap_conn *c, uint32_t i)
+{
+	struct cap_xent *e = &c->xt[i];
+	e->older = c->xnewest;
+	e->newer = CAP_XNONE;
+	if (c->xnewest != CAP_XNONE)
+		c->xt[c->xnewest].newer = i;
+	else
+		c->xoldest = i;
+	c->xnewest = i;
+}
+
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
 static void x_delete(struct cap_conn *c, struct cap_xent *e)
 {
 	uint32_t m = c->xcap - 1, i = (uint32_t)(e - c->xt), j = i;
+	if (e->older != CAP_XNONE)
+		c->xt[e->older].newer = e->newer;
+	else
+		c->xoldest = e->newer;
+	if (e->newer != CAP_XNONE)
+		c->xt[e->newer].older = e->older;
+	else
+		c->xnewest = e->older;
 	for (;;) {
 		j = (j + 1) & m;
 		if (!c->xt[j].used)
 			break;
-		uint32_t k = xslot(c->xt[j].xid, m);
+		uint32_t k = xslot(c, c->xt[j].xid, m);
 		/* move j to i unless its home k lies cyclically in (i, j] */
 		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
 			c->xt[i] = c->xt[j];
+			x_relink(c, i);
 			i = j;
 		}
 	}
@@ -239,20 +350,24 @@ static bool x_grow(struct cap_ana *a, struct cap_conn *c)
 	uint32_t lim = a->o.max_xids ? a->o.max_xids : CAP_DEF_MAX_XIDS;
 	if (ncap > lim * 2 || a->xids_total + ncap - c->xcap > CAP_MAX_XIDS_TOTAL)
 		return false;
-	struct cap_xent *n = calloc(ncap, sizeof(*n));
+	struct cap_xent *n = calloc(ncap, sizeof(*n)), *old = c->xt;
 	if (!n)
 		return false;
-	for (uint32_t i = 0; i < c->xcap; i++) {
-		if (!c->xt[i].used)
-			continue;
-		uint32_t j = xslot(c->xt[i].xid, ncap - 1);
+	uint32_t from = c->xoldest;
+	c->xt = n;
+	c->xoldest = c->xnewest = CAP_XNONE;
+	c->xseed = a->seed;
+	/* rehash in insertion order, which the new links keep */
+	while (from != CAP_XNONE) {
+		uint32_t j = xslot(c, old[from].xid, ncap - 1);
 		while (n[j].used)
 			j = (j + 1) & (ncap - 1);
-		n[j] = c->xt[i];
+		n[j] = old[from];
+		from = old[from].newer;
+		x_append(c, j);
 	}
-	free(c->xt);
+	free(old);
 	a->xids_total += ncap - c->xcap;
-	c->xt = n;
 	c->xcap = ncap;
 	return true;
 }
@@ -261,21 +376,15 @@ static struct cap_xent *x_insert(struct cap_ana *a, struct cap_conn *c, uint32_t
 {
 	uint32_t lim = a->o.max_xids ? a->o.max_xids : CAP_DEF_MAX_XIDS;
 	if ((c->xn + 1 > c->xcap / 2 || c->xn >= lim) && (c->xn >= lim || !x_grow(a, c))) {
-		if (!c->xcap)
+		if (!c->xcap || c->xoldest == CAP_XNONE)
 			return NULL;
 		/* full: the oldest call waiting gives way (counted) */
-		struct cap_xent *old = NULL;
-		for (uint32_t i = 0; i < c->xcap; i++)
-			if (c->xt[i].used && (!old || c->xt[i].call_first < old->call_first))
-				old = &c->xt[i];
-		if (!old)
-			return NULL;
-		x_delete(c, old);
+		x_delete(c, &c->xt[c->xoldest]);
 		a->s.evicted++;
 		c->evicted++;
 		infl_change(a, c, -1, ts);
 	}
-	uint32_t m = c->xcap - 1, i = xslot(xid, m);
+	uint32_t m = c->xcap - 1, i = xslot(c, xid, m);
 	while (c->xt[i].used)
 		i = (i + 1) & m;
 	struct cap_xent *e = &c->xt[i];
@@ -283,6 +392,7 @@ static struct cap_xent *x_insert(struct cap_ana *a, struct cap_conn *c, uint32_t
 	e->used = 1;
 	e->xid = xid;
 	e->dir = (uint8_t)dir;
+	x_append(c, i);
 	c->xn++;
 	return e;
 }
@@ -444,14 +554,18 @@ static void op_add(struct cap_opstat *s, bool err, uint32_t stkey, uint64_t byte
 static struct cap_client *client_of(struct cap_ana *a, struct cap_conn *c)
 {
 	const uint8_t *addr = c->addr[c->client < 0 ? 0 : c->client];
-	for (uint32_t i = 0; i < a->nclients; i++) {
-		struct cap_client *k = &a->clients[i];
+	const unsigned mask = 2 * CAP_MAX_CLIENTS - 1;
+	unsigned i = mix32(hash_bytes(2166136261u ^ a->seed ^ c->fam, addr, 16)) & mask;
+	/* a hash over clients[] (half full at most): no scan per new connection */
+	for (; a->client_idx[i]; i = (i + 1) & mask) {
+		struct cap_client *k = &a->clients[a->client_idx[i] - 1];
 		if (k->fam == c->fam && !memcmp(k->addr, addr, 16))
 			return k;
 	}
 	if (a->nclients == CAP_MAX_CLIENTS)
 		return &a->other_clients;
 	struct cap_client *k = &a->clients[a->nclients++];
+	a->client_idx[i] = (uint16_t)a->nclients;
 	k->used = 1;
 	k->fam = c->fam;
 	memcpy(k->addr, addr, 16);
@@ -484,6 +598,23 @@ static bool v4_nontrivial(const uint8_t *ops, unsigned n)
 			return true;
 		}
 	return false;
+}
+
+/* Bytes a READ or WRITE moved: what the message claims, but no more than
+ * its record (rec_bytes on the wire, record marks included over TCP) holds
+ * after the data's offset. A claim beyond that is counted when it is the
+ * message's own (claimed), not the call's request standing in for a reply
+ * that did not say. */
+static uint64_t data_moved(struct cap_ana *a, uint64_t want, uint64_t rec_bytes, bool udp, uint32_t data_at,
+			   bool claimed)
+{
+	uint64_t hdr = (udp ? 0 : 4) + (uint64_t)data_at;
+	uint64_t room = rec_bytes > hdr ? rec_bytes - hdr : 0;
+	if (want <= room)
+		return want;
+	if (claimed)
+		a->s.bad_counts++;
+	return room;
 }
 
 /* One RPC is complete: record it everywhere. */
@@ -545,9 +676,11 @@ static void complete(struct cap_ana *a, struct cap_conn *c, struct cap_xent *e, 
 		bool is_read = op == 6 || op == CAP_OP_V4_FIRST + 25;
 		bool is_write = op == 7 || op == CAP_OP_V4_FIRST + 38;
 		if (is_read)
-			r.data = e->has_rdata ? e->rdata : e->count;
+			r.data = data_moved(a, e->has_rdata ? e->rdata : e->count, reply_bytes, udp, e->rdata_at,
+					    e->has_rdata);
 		else if (is_write)
-			r.data = e->count ? e->count : e->rdata;
+			r.data = data_moved(a, e->count ? e->count : e->rdata, e->call_lost ? UINT64_MAX : e->call_bytes,
+					    udp, e->data_at, e->count != 0);
 		op_add(&a->ops[op], err, stkey, r.data, exch, srt, !e->call_lost);
 		if (e->op == CAP_OP_V4_COMPOUND) {
 			if (op != CAP_OP_V4_COMPOUND)
@@ -565,8 +698,13 @@ static void complete(struct cap_ana *a, struct cap_conn *c, struct cap_xent *e, 
 	c->srt_sum += srt; /* (0 when unknown: the mean is over exchange counts) */
 	if (exch > c->exch_max)
 		c->exch_max = exch;
-	if (!c->exch && a->conn_hists < CAP_MAX_CONN_HISTS && (c->exch = hist_new()))
+	if (!c->exch && c->rpcs >= 2 && a->conn_hists < CAP_MAX_CONN_HISTS && (c->exch = hist_new())) {
+		/* from the second RPC on: a histogram is 19 KB to clear, and a
+		 * connection of one RPC needs none (its max is its p99); the first
+		 * RPC's exchange is the sum so far */
 		a->conn_hists++;
+		hist_record(c->exch, c->exch_sum - exch);
+	}
 	if (c->exch)
 		hist_record(c->exch, exch);
 	if (!c->cl)
@@ -641,6 +779,7 @@ void cap_ana_header(struct cap_ana *a, struct cap_conn *c, int dir, const uint8_
 		e->has_offset = m.has_offset;
 		e->offset = m.offset;
 		e->count = m.has_count ? m.count : 0;
+		e->data_at = m.data_at;
 		e->nops = m.nops;
 		e->ops_known = m.ops_total_known;
 		memcpy(e->ops, m.ops, m.nops);
@@ -688,6 +827,7 @@ void cap_ana_header(struct cap_ana *a, struct cap_conn *c, int dir, const uint8_
 		if (m.has_rcount) {
 			e->has_rdata = 1;
 			e->rdata = m.rcount;
+			e->rdata_at = m.data_at;
 		}
 		if (e->op == CAP_OP_V4_COMPOUND) {
 			/* the call names the intent; in a headers-only capture its op list
@@ -901,6 +1041,7 @@ void cap_ana_packet(struct cap_ana *a, int dlt, uint64_t ts, const uint8_t *data
 			return;
 	}
 	c->last_ts = ts;
+	lru_touch(a, c);
 	if (p.proto == 6)
 		cap_tcp_segment(a, c, dir, &p);
 	else if (p.pl_len)
@@ -916,6 +1057,8 @@ int cap_ana_new(struct cap_ana **ap, const struct cap_opts *o)
 	if (!a)
 		return 12; /* ENOMEM */
 	a->o = *o;
+	if (getrandom(&a->seed, sizeof(a->seed), GRND_NONBLOCK) != sizeof(a->seed))
+		a->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)a; /* still no input's choice */
 	a->max_conns = o->max_conns ? o->max_conns : CAP_DEF_MAX_CONNS;
 	uint32_t hs = 1024;
 	while (hs < a->max_conns * 2u)
@@ -940,7 +1083,7 @@ void cap_ana_finish(struct cap_ana *a)
 		return;
 	a->finished = 1;
 	for (uint32_t i = 0; i < a->nconns; i++) {
-		struct cap_conn *c = &a->chunks[i / 256][i % 256];
+		struct cap_conn *c = conn_at(a, i);
 		cap_tcp_flush(a, c);
 		a->s.unanswered += c->xn;
 		if (c->infl_t0 && c->last_ts > c->infl_t) {
@@ -959,7 +1102,7 @@ void cap_ana_free(struct cap_ana *a)
 	if (!a)
 		return;
 	for (uint32_t i = 0; i < a->nconns; i++)
-		conn_release(a, &a->chunks[i / 256][i % 256]);
+		conn_release(a, conn_at(a, i));
 	for (uint32_t i = 0; i < a->nchunks; i++)
 		free(a->chunks[i]);
 	for (unsigned i = 0; i < CAP_NOPS; i++) {
@@ -983,16 +1126,9 @@ void cap_ana_summary(const struct cap_ana *a, struct cap_summary *s)
 {
 	*s = a->s;
 	for (uint32_t i = 0; i < a->nconns; i++) {
-		const struct cap_conn *c = &a->chunks[i / 256][i % 256];
-		for (int d = 0; d < 2; d++) {
-			struct cap_tcpstat *t = &s->tcp;
-			const struct cap_tcpstat *x = &c->h[d].st;
-			t->segs += x->segs, t->data_segs += x->data_segs, t->retrans += x->retrans;
-			t->retrans_bytes += x->retrans_bytes, t->ooo += x->ooo, t->gaps += x->gaps;
-			t->gap_bytes += x->gap_bytes, t->zero_win += x->zero_win, t->win_full += x->win_full;
-			t->dup_acks += x->dup_acks, t->hidden += x->hidden, t->resyncs += x->resyncs;
-			t->skipped_bytes += x->skipped_bytes, t->desyncs += x->desyncs;
-		}
+		const struct cap_conn *c = conn_at(a, i);
+		tcpstat_add(&s->tcp, &c->h[0].st);
+		tcpstat_add(&s->tcp, &c->h[1].st);
 	}
 }
 

@@ -56,6 +56,9 @@ struct cap_xent {                 /* an RPC waiting for its reply */
 	uint8_t has_status, reply_stat, accept_stat, has_offset;
 	uint8_t flavor6, gss_service, gss_ctl, nops, ops_known, has_rdata, call_lost;
 	uint16_t op, pop;     /* op; v4: the compound's principal op */
+	uint32_t data_at;     /* where the call's WRITE data starts in its message, 0 unknown */
+	uint32_t rdata_at;    /* where the reply's READ data starts, 0 unknown */
+	uint32_t older, newer;/* insertion order (slot indexes, CAP_XNONE at the ends) */
 	uint32_t prog, vers, proc, status, count;
 	uint64_t call_first, call_last, reply_first, call_bytes, offset, rdata;
 	uint8_t ops[CAP_V4_MAXOPS];
@@ -68,9 +71,13 @@ struct cap_client {
 	struct hist *exch, *srt;
 };
 
+#define CAP_XNONE UINT32_MAX
+
 struct cap_conn {
 	uint8_t unlinked; /* a newer connection took its 5-tuple (port reuse) */
+	uint8_t lru_q;    /* the LRU queue it is in: its rpc_seen when last touched */
 	struct cap_conn *hnext;
+	struct cap_conn *lru_prev, *lru_next; /* towards the most / least recently used */
 	uint8_t addr[2][16];
 	uint16_t port[2];
 	uint8_t fam, proto;
@@ -80,9 +87,12 @@ struct cap_conn {
 	uint64_t first_ts, last_ts;
 	uint64_t syn_ts, synack_ts, irtt;
 	struct cap_half h[2];
-	/* XID table: open addressing, linear probing, backward-shift deletion */
+	/* XID table: open addressing, linear probing, backward-shift deletion;
+	 * the entries are also linked in insertion order, so the oldest call
+	 * gives way in O(1) when the table is full */
 	struct cap_xent *xt;
-	uint32_t xcap, xn;
+	uint32_t xcap, xn, xseed;
+	uint32_t xoldest, xnewest;
 	/* statistics */
 	uint64_t rpcs, errors, bytes, exch_sum, srt_sum, exch_max, orphans, evicted;
 	uint32_t inflight, inflight_max;
@@ -106,14 +116,18 @@ struct cap_frag {                 /* an RPC over UDP split in IP fragments */
 
 struct cap_ana {
 	struct cap_opts o;
+	uint32_t seed;                 /* of every hash: random, so no input picks the slots */
 	struct cap_summary s;
 	struct cap_opstat ops[CAP_NOPS];
 	uint64_t st_rpc_err[8];        /* not accepted: by accept/reject kind */
 	/* connections */
 	struct cap_conn **htab;
 	uint32_t hmask, nconns, max_conns;
-	struct cap_conn **chunks;      /* conns allocated in chunks of 256 */
+	struct cap_conn **chunks;      /* conns allocated in chunks of 256, dense */
 	uint32_t nchunks;
+	/* least recently used first out when the table is full: connections
+	 * that never carried RPC (queue 0) before those that did (queue 1) */
+	struct cap_conn *lru_new[2], *lru_old[2];
 	uint64_t xids_total, pend_bytes;
 	uint32_t conn_hists;
 	struct cap_conn *cache[CAP_CONN_CACHE];
@@ -121,6 +135,7 @@ struct cap_ana {
 	struct cap_client clients[CAP_MAX_CLIENTS];
 	struct cap_client other_clients;
 	uint32_t nclients;
+	uint16_t client_idx[2 * CAP_MAX_CLIENTS]; /* hash of clients[]: index + 1 */
 	/* time series */
 	uint64_t t0;
 	struct cap_bin *bins;

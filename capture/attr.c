@@ -1,8 +1,8 @@
 /* attr.c - `nfscap attribute`: match every RPC across the vantage points
  * (client and server address and port plus XID), estimate the clock offsets
  * between neighbouring points, and split each RPC's latency into guest,
- * host, wire and server shares (../shared/DESIGN.md, "Attribution: a
- * telescoping sum"). The report, CSV and HTML are in attr_out.c.
+ * host, wire and server shares (docs/design.md, "Attribution: differences
+ * of neighbouring exchanges"). The report, CSV and HTML are in attr_out.c.
  *
  * Clocks: the app trace shares the guest's clock (CLOCK_REALTIME in the
  * guest); every capture may have its own. Offsets are estimated between
@@ -431,6 +431,29 @@ static void point_time(struct at_point *pt, int64_t cf)
 	pt->rpcs++;
 }
 
+/* An RPC's times at one point, from the first time read (the base); false
+ * when they lie outside the range at_rec keeps (attr_int.h). The first RPC
+ * that fits sets the base. */
+static bool rel_times(struct at_ctx *x, const int64_t in[AT_NT], int64_t out[AT_NT])
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (int k = 0; k < AT_NT; k++) {
+		if (in[k] < 0)
+			return false;
+		lo = in[k] < lo ? in[k] : lo;
+		hi = in[k] > hi ? in[k] : hi;
+	}
+	int64_t base = x->have_base ? x->base : lo;
+	/* all >= 0: the differences cannot overflow */
+	if (hi - lo > AT_RPC_SPAN || hi - base > AT_TLIM || base - lo > AT_TLIM)
+		return false;
+	for (int k = 0; k < AT_NT; k++)
+		out[k] = in[k] - base;
+	x->base = base;
+	x->have_base = true;
+	return true;
+}
+
 static void on_rpc(void *arg, const struct cap_rpc *r)
 {
 	struct at_ctx *x = arg;
@@ -440,6 +463,18 @@ static void on_rpc(void *arg, const struct cap_rpc *r)
 
 	if (r->prog != CAP_NFS_PROG) {
 		pt->other++;
+		return;
+	}
+	/* ana.c sets call_last = call_first when the call's end was not seen */
+	const int64_t in[AT_NT] = {
+		[AT_CF] = r->call_first > INT64_MAX ? -1 : (int64_t)r->call_first,
+		[AT_RF] = r->reply_first > INT64_MAX ? -1 : (int64_t)r->reply_first,
+		[AT_RL] = r->reply_last > INT64_MAX ? -1 : (int64_t)r->reply_last,
+		[AT_CL] = r->call_last > INT64_MAX ? -1 : (int64_t)r->call_last,
+	};
+	int64_t t[AT_NT];
+	if (!rel_times(x, in, t)) {
+		pt->bad_time++;
 		return;
 	}
 	int64_t id = conn_get(x, c->fam, c->addr[ci], c->port[ci], c->addr[!ci], c->port[!ci]);
@@ -453,16 +488,12 @@ static void on_rpc(void *arg, const struct cap_rpc *r)
 		return;
 	}
 	a->mask |= (uint8_t)(1u << x->cur);
-	a->t[x->cur][AT_CF] = (int64_t)r->call_first;
-	a->t[x->cur][AT_RF] = (int64_t)r->reply_first;
-	a->t[x->cur][AT_RL] = (int64_t)r->reply_last;
-	/* ana.c sets call_last = call_first when the call's end was not seen */
-	a->t[x->cur][AT_CL] = (int64_t)r->call_last;
+	memcpy(a->t[x->cur], t, sizeof(t));
 	if (r->op != CAP_OP_NONE && (a->op == CAP_OP_NONE || a->app_op)) {
 		a->op = r->op;
 		a->app_op = 0;
 	}
-	point_time(pt, (int64_t)r->call_first);
+	point_time(pt, t[AT_CF]);
 }
 
 static int read_capture(struct at_ctx *x, int p, char *err, size_t errlen)
@@ -560,6 +591,13 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 				x->app_noconn++;
 				continue;
 			}
+			/* the app sees no reply's first byte: its completion stands in */
+			int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16), t[AT_NT];
+			const int64_t in[AT_NT] = {[AT_CF] = is, [AT_RF] = co, [AT_RL] = co, [AT_CL] = is};
+			if (!rel_times(x, in, t)) {
+				x->pt[AT_APP].bad_time++;
+				continue;
+			}
 			struct at_rec *a = rec_get(x, (uint32_t)id, le32(b + 4));
 			if (!a) {
 				rc = ENOMEM;
@@ -570,17 +608,12 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 				continue;
 			}
 			a->mask |= 1u;
-			int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16);
-			/* the app sees no reply's first byte: its completion stands in */
-			a->t[AT_APP][AT_CF] = is;
-			a->t[AT_APP][AT_RF] = co;
-			a->t[AT_APP][AT_RL] = co;
-			a->t[AT_APP][AT_CL] = is;
+			memcpy(a->t[AT_APP], t, sizeof(t));
 			if (a->op == CAP_OP_NONE && b[1] < sizeof(nb_to_v3) / sizeof(nb_to_v3[0])) {
 				a->op = nb_to_v3[b[1]];
 				a->app_op = 1;
 			}
-			point_time(&x->pt[AT_APP], is);
+			point_time(&x->pt[AT_APP], t[AT_CF]);
 		}
 	}
 	if (rc == ENOMEM)
@@ -705,7 +738,7 @@ static int opst_add(struct at_opst *s, const struct at_split *sp)
 	}
 	s->n++;
 	hist_record(s->tot, sp->total > 0 ? (uint64_t)sp->total : 0);
-	s->sum_tot += sp->total;
+	at_sadd(&s->sum_tot, sp->total);
 	for (int k = 0; k < AT_NSH; k++) {
 		if (sp->grp[k] != k)
 			continue;
@@ -714,13 +747,13 @@ static int opst_add(struct at_opst *s, const struct at_split *sp)
 		if (v < 0)
 			s->neg[k]++;
 		hist_record(s->sh[k], v > 0 ? (uint64_t)v : 0);
-		s->sum[k] += v;
+		at_sadd(&s->sum[k], v);
 		if (v < s->min[k])
 			s->min[k] = v;
 	}
 	if (sp->has_sub) {
-		s->sub[0] += sp->host_vnet;
-		s->sub[1] += sp->host_bridge;
+		at_sadd(&s->sub[0], sp->host_vnet);
+		at_sadd(&s->sub[1], sp->host_bridge);
 	}
 	return 0;
 }
@@ -736,13 +769,13 @@ static void tail_add(struct at_opst *s, const struct at_split *sp)
 	if (sp->total <= (int64_t)s->p99)
 		return;
 	s->tail_n++;
-	s->tail_tot += sp->total;
+	at_sadd(&s->tail_tot, sp->total);
 	for (int k = 0; k < AT_NSH; k++)
 		if (sp->grp[k] == k)
-			s->tail_sum[k] += sp->v[k];
+			at_sadd(&s->tail_sum[k], sp->v[k]);
 	if (sp->has_sub) {
-		s->tail_sub[0] += sp->host_vnet;
-		s->tail_sub[1] += sp->host_bridge;
+		at_sadd(&s->tail_sub[0], sp->host_vnet);
+		at_sadd(&s->tail_sub[1], sp->host_bridge);
 	}
 }
 
@@ -792,10 +825,10 @@ static int attribute(struct at_ctx *x)
 				if (b >= 0 && b < x->nbins) {
 					struct at_bin *bn = &x->bins[b];
 					bn->n++;
-					bn->tot += sp.total;
+					at_sadd(&bn->tot, sp.total);
 					for (int k = 0; k < AT_NSH; k++)
 						if (sp.grp[k] == k)
-							bn->sum[k] += sp.v[k];
+							at_sadd(&bn->sum[k], sp.v[k]);
 				}
 			} else if (pass == 1 && complete) {
 				tots[r->op][ntot[r->op]++] = sp.total;
@@ -862,7 +895,7 @@ static void usage(FILE *f)
 		"  --per-rpc F        one CSV line per RPC with its shares\n"
 		"  --split-at last|first  forward delays follow the call's last byte (default:\n"
 		"                     a bottleneck's serialisation stays in its own share) or its\n"
-		"                     first byte (DESIGN.md's exchange differences)\n");
+		"                     first byte (docs/design.md)\n");
 }
 
 static int parse_signed_duration(const char *s, int64_t *v)
@@ -872,8 +905,8 @@ static int parse_signed_duration(const char *s, int64_t *v)
 	int neg = *s == '-';
 	if (*s == '-' || *s == '+')
 		s++;
-	if (parse_duration(s, &ns, e, sizeof(e)) || ns > INT64_MAX)
-		return EINVAL;
+	if (parse_duration(s, &ns, e, sizeof(e)) || ns > (uint64_t)AT_TLIM)
+		return EINVAL; /* (more than 9 years is no clock offset) */
 	*v = neg ? -(int64_t)ns : (int64_t)ns;
 	return 0;
 }

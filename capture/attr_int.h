@@ -23,6 +23,14 @@ struct at_conn {
 	uint32_t hnext;       /* chain in the connection hash, index + 1 */
 };
 
+/* Times are kept relative to the first one read (at_ctx.base), and only
+ * within AT_TLIM of it (about 9 years); one RPC's times at one point span at
+ * most AT_RPC_SPAN (about 4.9 hours). Then every difference, clock offset
+ * and share fits 64 bits with room to spare, whatever the files say: an RPC
+ * outside is counted (bad_time) and left out. Sums over RPCs saturate. */
+#define AT_TLIM (INT64_C(1) << 58)
+#define AT_RPC_SPAN (INT64_C(1) << 44)
+
 struct at_rec {
 	uint32_t conn, xid;
 	uint16_t op;          /* CAP_OP_* */
@@ -56,6 +64,7 @@ struct at_point {
 	uint64_t other;       /* RPCs of other programs (MOUNT, portmap): ignored */
 	uint64_t matched, missing, extra;
 	uint64_t packets;
+	uint64_t bad_time;    /* RPCs left out: times out of range (AT_TLIM, AT_RPC_SPAN) */
 	int64_t tmin, tmax;   /* call_first range, own clock */
 };
 
@@ -71,6 +80,8 @@ struct at_ctx {
 	struct at_clock clk[AT_NPT];   /* each point from the reference clock */
 	bool user[AT_NPT];
 	int64_t user_theta[AT_NPT];
+	int64_t base;         /* the first time read: at_rec times are from it */
+	bool have_base;
 	struct at_pair pairs[AT_NPT];
 	unsigned npairs;
 	/* connections */
@@ -98,6 +109,12 @@ struct at_ctx {
 	uint64_t app_transport, app_noconn, app_records;
 	FILE *csv;
 };
+
+static inline void at_sadd(int64_t *acc, int64_t v)
+{
+	if (__builtin_add_overflow(*acc, v, acc))
+		*acc = v > 0 ? INT64_MAX : INT64_MIN;
+}
 
 static inline struct at_rec *at_rec_at(const struct at_ctx *x, uint64_t i)
 {

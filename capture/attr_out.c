@@ -149,6 +149,7 @@ void at_csv_row(FILE *f, const struct at_ctx *x, const struct at_rec *r, const s
 	ep(cl, sizeof(cl), c->fam, c->caddr, c->cport);
 	ep(sv, sizeof(sv), c->fam, c->saddr, c->sport);
 	int64_t t = r->t[s->inner][AT_CF] - at_clock_at(&x->clk[s->inner], r->t[s->inner][AT_CF]);
+	at_sadd(&t, x->base); /* times are kept from the first one read */
 	fprintf(f, ",%s,%s,%" PRId64 "\n", cl, sv, t);
 }
 
@@ -191,6 +192,7 @@ static void points(struct at_ctx *x, struct out *o)
 		out_u64(o, "extra", NULL, pt->extra, NULL);
 		out_u64(o, "duplicates", NULL, pt->dups, NULL);
 		out_u64(o, "other_rpcs", NULL, pt->other, NULL);
+		out_u64(o, "times_out_of_range", NULL, pt->bad_time, NULL);
 		if (p != AT_APP)
 			out_u64(o, "packets", NULL, pt->packets, NULL);
 		out_bool(o, "reference", NULL, p == x->ref);
@@ -200,6 +202,10 @@ static void points(struct at_ctx *x, struct out *o)
 		out_table_end(o);
 	else
 		out_end(o);
+	for (int p = 0; text && p < AT_NPT; p++)
+		if (x->pt[p].bad_time)
+			out_note(o, "note: %" PRIu64 " RPCs at %s left out: times before 1970, more than 9 years from the "
+				 "first time read, or over 4.9 hours within one RPC", x->pt[p].bad_time, at_point_names[p]);
 	if (x->given & 1u) {
 		out_begin(o, "app", text ? "App trace" : NULL);
 		out_u64(o, "records", "Records", x->app_records, NULL);

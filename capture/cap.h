@@ -132,6 +132,7 @@ struct cap_xdr {
 	const uint8_t *p, *end;
 	uint8_t trunc;
 	uint8_t res; /* first failure */
+	const uint8_t *msg; /* the message's first byte, for offsets (NULL: none kept) */
 };
 
 #define CAP_NFS_PROG 100003u
@@ -176,6 +177,8 @@ struct cap_msg {
 	uint64_t offset;
 	uint32_t count;            /* call: asked (WRITE: data length) */
 	uint32_t rcount;           /* reply: READ data / WRITE written */
+	uint32_t data_at;          /* where the WRITE (call) or READ (reply) data
+	                            * starts in the message; 0 unknown */
 	/* NFSv4 compound */
 	uint32_t minor;
 	uint8_t nops;              /* ops decoded (<= CAP_V4_MAXOPS) */
@@ -275,6 +278,8 @@ struct cap_summary {
 	uint64_t call_end_lost;             /* calls timed without their last byte */
 	uint64_t reply_end_lost;            /* replies whose end was never seen */
 	uint64_t conns_retired, udp_not_rpc, late_samples;
+	uint64_t conns_evicted;             /* live connections pushed out (table full) */
+	uint64_t bad_counts;                /* READ/WRITE counts beyond their record */
 	struct { uint32_t prog, vers; uint64_t n; } progs[16]; /* RPCs by program */
 	unsigned nprogs;
 	struct cap_tcpstat tcp;             /* all connections */
@@ -300,5 +305,8 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 
 /* synth.c: write the synthetic test captures of tests/pcaps. */
 int cap_synth_all(const char *dir, char *err, size_t errlen);
+/* A load capture for the benchmark: kind clean, syn, conns, noreply or collide, n
+ * packets (clean), SYNs, connections or calls (synth.c says which). */
+int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen);
 
 #endif

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -237,6 +238,60 @@ static int set_filter(pcap_t *p, const char *name, const char *filter, char *err
 	return 0;
 }
 
+/* pcapng (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html
+ * 4.2): libpcap scales a fraction of an if_tsresol of 2^-n to nanoseconds as
+ * frac * 10^9 / 2^n in 64 bits, which wraps for n > 34, silently. The
+ * interfaces described before the first packet are checked here (those of
+ * a later section are not: libpcap does not say which interface a packet
+ * came from). Returns 0, or EINVAL with err set. */
+static int ng_check_tsresol(const char *name, char *err, size_t errlen)
+{
+	FILE *f = fopen(name, "rb");
+	uint8_t h[12], b[4096];
+	bool swap = false;
+	int rc = 0;
+
+	if (!f)
+		return 0; /* libpcap says why */
+	for (unsigned blocks = 0; !rc && blocks < 64 && fread(h, 1, 12, f) == 12; blocks++) {
+		uint32_t type, len, magic;
+		memcpy(&type, h, 4);
+		memcpy(&magic, h + 8, 4);
+		if (type == 0x0a0d0d0au)
+			swap = magic == 0x4d3c2b1au;
+		if (swap)
+			type = __builtin_bswap32(type);
+		memcpy(&len, h + 4, 4);
+		if (swap)
+			len = __builtin_bswap32(len);
+		if (len < 12 || len % 4 || type == 2 || type == 3 || type == 6)
+			break; /* a packet, or something libpcap will complain about */
+		/* the block's rest: body after its first 4 bytes, and the trailing length */
+		size_t rest = len - 12, m = rest < sizeof(b) - 4 ? rest : sizeof(b) - 4, n = 4 + m;
+		memcpy(b, h + 8, 4);
+		if (fread(b + 4, 1, m, f) != m || (rest > m && fseek(f, (long)(rest - m), SEEK_CUR)))
+			break;
+		if (type == 1) {
+			/* IDB: linktype, reserved, snaplen, then options (code, length, value) */
+			for (size_t o = 8; o + 4 <= n;) {
+				uint16_t code = (uint16_t)(swap ? b[o] << 8 | b[o + 1] : b[o] | b[o + 1] << 8);
+				uint16_t olen = (uint16_t)(swap ? b[o + 2] << 8 | b[o + 3] : b[o + 2] | b[o + 3] << 8);
+				if (code == 0 || o + 4 + olen > n)
+					break;
+				if (code == 9 && olen >= 1 && (b[o + 4] & 0x80) && (b[o + 4] & 0x7f) > 34) {
+					snprintf(err, errlen, "%s: if_tsresol 2^-%u: libpcap's conversion to nanoseconds "
+						 "wraps beyond 2^-34; convert the file (editcap -F pcap) first",
+						 name, b[o + 4] & 0x7f);
+					rc = EINVAL;
+				}
+				o += 4 + ((olen + 3u) & ~3u);
+			}
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 static int open_src(struct src *s, const char *name, const char *filter, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -268,6 +323,8 @@ static int open_src(struct src *s, const char *name, const char *filter, char *e
 			if (k > 0)
 				goto opened;
 		}
+		if (S_ISREG(st.st_mode) && ng_check_tsresol(name, err, errlen))
+			return EINVAL;
 		s->p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	}
 	if (!s->p) {
@@ -308,10 +365,31 @@ static void read_error(const struct src *s, const char *e, char *err, size_t err
 		snprintf(err, errlen, "%s: packet %" PRIu64 ": %s", s->name, s->num + 1, e);
 }
 
+/* A timestamp is nanoseconds since 1970 that also fit a signed 64-bit
+ * number (attribution computes differences): up to the year 2262. libpcap
+ * adds a pcapng if_tsoffset and divides by if_tsresol in 64-bit unsigned
+ * arithmetic and hands over whatever wrapped (an offset of 2^62 s became
+ * time 0); such a time is refused here with the packet's number. */
+#define TS_MAX_SEC (INT64_MAX / (int64_t)NS_PER_S - 1)
+
+static bool ts_ok(const struct src *s, const struct pcap_pkthdr *h)
+{
+	return h->ts.tv_sec >= 0 && (int64_t)h->ts.tv_sec <= TS_MAX_SEC && h->ts.tv_usec >= 0 &&
+	       h->ts.tv_usec < (s->nano ? 1000000000 : 1000000);
+}
+
 /* Read the next packet of s; false at its end or on error (err set). */
 static bool src_next(struct src *s, char *err, size_t errlen, int *rc)
 {
 	int r = s->rd ? rd_next(s) : pcap_next_ex(s->p, &s->h, &s->d);
+	if (r == 1 && !ts_ok(s, s->h)) {
+		snprintf(err, errlen, "%s: packet %" PRIu64 ": timestamp out of range (%lld s %ld %s): a pcapng "
+			 "if_tsoffset or if_tsresol that libpcap cannot convert without wrapping, or a broken header",
+			 s->name, s->num + 1, (long long)s->h->ts.tv_sec, (long)s->h->ts.tv_usec, s->nano ? "ns" : "us");
+		*rc = EINVAL;
+		s->done = true;
+		return false;
+	}
 	if (r == 1) {
 		s->num++;
 		s->ts = ts_of(s, s->h);
@@ -412,6 +490,13 @@ int cap_read_files(struct cap_ana *a, const char *const *files, unsigned n, cons
 	return rc;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * NS_PER_S + (uint64_t)t.tv_nsec;
+}
+
 int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint64_t duration_ns, int snaplen,
 		  volatile int *stop, char *err, size_t errlen)
 {
@@ -428,7 +513,7 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 	}
 	pcap_set_snaplen(s.p, snaplen);
 	pcap_set_promisc(s.p, 0);
-	pcap_set_timeout(s.p, 100); /* wake up to look at *stop and the clock */
+	pcap_set_timeout(s.p, 100); /* hand over buffered packets at least this often */
 	pcap_set_buffer_size(s.p, 64 << 20);
 	pcap_set_tstamp_precision(s.p, PCAP_TSTAMP_PRECISION_NANO);
 	int r = pcap_activate(s.p);
@@ -448,27 +533,38 @@ int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint
 		pcap_close(s.p);
 		return rc;
 	}
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Non-blocking reads and our own poll: with TPACKET_V3 a blocking
+	 * pcap_next_ex waits in poll() with no timeout until a packet comes, so
+	 * on a quiet link neither the clock nor a signal would ever be looked
+	 * at. Our poll wakes at least every 100 ms, and a signal interrupts it. */
+	int fd = pcap_get_selectable_fd(s.p);
+	if (fd < 0 || pcap_setnonblock(s.p, 1, ebuf) < 0) {
+		snprintf(err, errlen, "%s: cannot read without blocking: %s", iface, fd < 0 ? "no descriptor" : ebuf);
+		pcap_close(s.p);
+		return EIO;
+	}
+	uint64_t t0 = mono_ns();
 	while (!*stop) {
 		struct pcap_pkthdr *h;
 		const u_char *d;
+		uint64_t el = mono_ns() - t0;
+		if (duration_ns && el >= duration_ns)
+			break;
 		r = pcap_next_ex(s.p, &h, &d);
 		if (r == 1) {
 			cap_ana_packet(a, s.dlt, ts_of(&s, h), d, h->caplen, h->len);
-		} else if (r < 0 && r != PCAP_ERROR_BREAK) {
+		} else if (r == 0) {
+			uint64_t wait = 100000000ull;
+			if (duration_ns && duration_ns - el < wait)
+				wait = duration_ns - el;
+			struct pollfd pf = {fd, POLLIN, 0};
+			poll(&pf, 1, (int)((wait + 999999) / 1000000)); /* EINTR: the loop looks at *stop */
+		} else if (r == PCAP_ERROR_BREAK) {
+			break;
+		} else {
 			snprintf(err, errlen, "%s: %s", iface, pcap_geterr(s.p));
 			rc = EIO;
 			break;
-		} else if (r == PCAP_ERROR_BREAK) {
-			break;
-		}
-		if (duration_ns) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			uint64_t el = (uint64_t)(now.tv_sec - t0.tv_sec) * NS_PER_S + (uint64_t)now.tv_nsec -
-				      (uint64_t)t0.tv_nsec;
-			if (el >= duration_ns)
-				break;
 		}
 	}
 	struct pcap_stat ps;

@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"                     where each millisecond goes: guest, host, wire, server\n"
 		"                     (nfscap attribute --help)\n"
 		"       nfscap synth DIR     write the synthetic test captures into DIR\n"
+		"       nfscap synth --load clean|syn|conns|noreply|collide N FILE   a load capture (make bench)\n"
 		"       nfscap --help | --version\n"
 		"\n"
 		"NFS (v3, v4.0, v4.1, v4.2) latency from pcap/pcapng captures, exact on headers-only\n"
@@ -133,8 +134,20 @@ static int parse_args(int argc, char **argv, struct args *g)
 static int cmd_synth(int argc, char **argv)
 {
 	char e[512];
+	uint64_t n;
+	if (argc == 5 && !strcmp(argv[1], "--load")) {
+		if (parse_size(argv[3], &n, e, sizeof(e))) {
+			err_msg("synth --load: count: %s", e);
+			return 2;
+		}
+		if (cap_synth_load(argv[4], argv[2], n, e, sizeof(e))) {
+			err_msg("%s", e);
+			return 1;
+		}
+		return 0;
+	}
 	if (argc != 2) {
-		err_msg("usage: nfscap synth DIR");
+		err_msg("usage: nfscap synth DIR | nfscap synth --load clean|syn|conns|noreply|collide N FILE");
 		return 2;
 	}
 	if (cap_synth_all(argv[1], e, sizeof(e))) {

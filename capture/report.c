@@ -501,6 +501,9 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 	out_u64(o, "udp_messages", "Messages over UDP", s.udp_msgs, NULL);
 	out_u64(o, "call_end_lost", "Calls whose end was not seen (no srt)", s.call_end_lost, NULL);
 	out_u64(o, "reply_end_lost", "Replies whose end was not seen (not timed)", s.reply_end_lost, NULL);
+	if (!text || s.bad_counts)
+		out_u64(o, "counts_beyond_record", "READ/WRITE counts beyond their record (clamped)", s.bad_counts,
+			NULL);
 	if (!text || s.replies != s.accept[0]) {
 		out_begin(o, "accept", "Replies accepted");
 		for (int i = 0; i < 6; i++)
@@ -545,6 +548,8 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 	out_begin(o, "tcp", "TCP");
 	out_u64(o, "connections", "Connections", s.conns, NULL);
 	out_u64(o, "connections_untracked", "Connections not tracked (table full)", s.conns_untracked, NULL);
+	if (!text || s.conns_evicted)
+		out_u64(o, "connections_evicted", "Live connections evicted (table full)", s.conns_evicted, NULL);
 	out_u64(o, "segments", "Segments", s.tcp.segs, NULL);
 	out_u64(o, "retransmissions", "Retransmissions", s.tcp.retrans, NULL);
 	out_u64(o, "retransmitted_bytes", "Retransmitted bytes", s.tcp.retrans_bytes, NULL);

@@ -950,6 +950,111 @@ static void scen_udp(struct syn *s)
 	}
 }
 
+/* ---- load captures for the benchmark (`nfscap synth --load KIND N FILE`) ----
+ * clean:   N packets of GETATTR calls and replies on one connection, the anchor;
+ * syn:     N SYNs, each on its own 5-tuple (a scan or a SYN flood);
+ * conns:   N connections of one GETATTR each: SYN, call, reply;
+ * noreply: N GETATTR calls on one connection, never answered;
+ * collide: like noreply, but 4096 XIDs again and again, chosen so that an
+ *          unseeded multiplicative hash (x * 0x9e3779b1, folded) puts them
+ *          all in one slot of an 8192-slot table: what an attacker who
+ *          knows the hash sends.
+ * Client addresses run through 198.18.128.0/17 and all ports, so no two
+ * connections share a 5-tuple. */
+static void load_flow(struct flow *fl, struct syn *s, uint64_t i)
+{
+	flow_init(fl, s, (uint16_t)(1024 + i % 60000), 2049);
+	uint64_t host = i / 60000;
+	fl->e[0].addr[1] = (uint8_t)(18 + (host >> 15 & 1));
+	fl->e[0].addr[2] = (uint8_t)(128 | (host >> 8 & 0x7f));
+	fl->e[0].addr[3] = (uint8_t)host;
+	fl->isn[0] = (uint32_t)(i * 2654435761u);
+}
+
+/* One GETATTR call from the client's next byte (and its reply). */
+static void load_rpc(struct flow *fl, struct xw *w, uint32_t xid, uint32_t *cseq, uint32_t *rseq, bool reply)
+{
+	w->n = 0;
+	v3_call(w, xid, P_GETATTR, 0, 0);
+	tcp_send(fl, 0, CAP_TH_ACK | CAP_TH_PSH, *cseq, *rseq, w->p, (uint32_t)w->n, false);
+	*cseq += (uint32_t)w->n;
+	fl->s->ts += 20 * US;
+	if (!reply)
+		return;
+	w->n = 0;
+	v3_reply(w, xid, P_GETATTR, 0, 0);
+	tcp_send(fl, 1, CAP_TH_ACK | CAP_TH_PSH, *rseq, *cseq, w->p, (uint32_t)w->n, false);
+	*rseq += (uint32_t)w->n;
+	fl->s->ts += 20 * US;
+}
+
+int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen)
+{
+	static struct syn s;
+	static uint32_t xids[4096];
+	uint32_t xid = 0;
+	struct flow fl;
+	struct xw w = {0};
+	int k = !strcmp(kind, "clean") ? 0 : !strcmp(kind, "syn") ? 1 : !strcmp(kind, "conns") ? 2
+		: !strcmp(kind, "noreply") ? 3 : !strcmp(kind, "collide") ? 4 : -1;
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (k < 0) {
+		snprintf(err, errlen, "--load: '%s' is not clean, syn, conns, noreply or collide", kind);
+		return EINVAL;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	int rc = open_file(&s, dir, slash ? slash + 1 : path, DLT_EN10MB, 262144, err, errlen);
+	if (rc)
+		return rc;
+	load_flow(&fl, &s, 0);
+	if (k == 0 || k >= 3)
+		handshake(&fl);
+	uint32_t cseq = fl.isn[0] + 1, rseq = fl.isn[1] + 1;
+	for (uint64_t i = 0; i < n && !w.oom; i++) {
+		switch (k) {
+		case 0: /* two packets per RPC */
+			load_rpc(&fl, &w, (uint32_t)(0x1000 + i), &cseq, &rseq, true);
+			i++;
+			break;
+		case 3:
+			load_rpc(&fl, &w, (uint32_t)(0x1000 + i), &cseq, &rseq, false);
+			break;
+		case 4:
+			if (i < 4096) {
+				do {
+					uint32_t h = ++xid * 0x9e3779b1u;
+					if (!((h ^ h >> 15) & 8191))
+						break;
+				} while (1);
+				xids[i] = xid;
+			}
+			load_rpc(&fl, &w, xids[i % 4096], &cseq, &rseq, false);
+			break;
+		case 1:
+			load_flow(&fl, &s, i);
+			tcp_send(&fl, 0, CAP_TH_SYN, fl.isn[0], 0, NULL, 0, false);
+			s.ts += 2 * US;
+			break;
+		case 2: /* three packets per connection */
+			load_flow(&fl, &s, i);
+			tcp_send(&fl, 0, CAP_TH_SYN, fl.isn[0], 0, NULL, 0, false);
+			s.ts += 10 * US;
+			cseq = fl.isn[0] + 1, rseq = fl.isn[1] + 1;
+			load_rpc(&fl, &w, 0x77, &cseq, &rseq, true);
+			break;
+		}
+	}
+	free(w.p);
+	close_file(&s);
+	if (w.oom) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return ENOMEM;
+	}
+	return 0;
+}
+
 static int write_raw(const char *dir, const char *name, const void *p, size_t n, char *err, size_t errlen)
 {
 	char path[4096];

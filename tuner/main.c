@@ -1,5 +1,5 @@
 /* main.c - nfstune: show, plan, apply, verify and revert host tuning
- * profiles for NFS over 10 GbE (see ../shared/DESIGN.md). A command table
+ * profiles for NFS over 10 GbE (see docs/design.md). A command table
  * after iproute2's; every command writes through lib/out.h, so --json
  * carries exactly what the text shows. Only this file exits. */
 #include <errno.h>

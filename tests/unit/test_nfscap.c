@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #include "../../capture/ana.h"
+#include "../../capture/attr.h"
 #include "out.h"
 
 static char dir[512];
@@ -681,6 +682,315 @@ static void test_xid_bound(void **state)
 	cap_ana_free(a);
 }
 
+/* A load capture from capture/synth.c (kind, n), analysed with o. */
+static void analyze_load(struct run *r, const char *kind, uint64_t n, const struct cap_opts *o, const char *with)
+{
+	char tmp[] = "/tmp/nfscap-unit.XXXXXX", path[64], path2[700];
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/load.pcap", tmp);
+	assert_int_equal(cap_synth_load(path, kind, n, r->err, sizeof(r->err)), 0);
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(cap_ana_new(&r->a, o), 0);
+	snprintf(path2, sizeof(path2), "%s/%s", pcaps(), with ? with : "");
+	const char *files[2] = {path, path2};
+	struct cap_input_opts io = {false, NULL};
+	r->rc = cap_read_files(r->a, files, with ? 2 : 1, &io, r->err, sizeof(r->err));
+	cap_ana_finish(r->a);
+	cap_ana_summary(r->a, &r->s);
+	unlink(path);
+	rmdir(tmp);
+}
+
+/* A full connection table makes room in O(1): the least recently used
+ * connection is evicted (counted), so every new one is still analysed.
+ * (It used to scan the table for closed or idle ones on every new
+ * connection, found none here, and left the new ones untracked.) */
+static void test_conn_eviction(void **state)
+{
+	struct cap_opts o = {0};
+	struct run r;
+	(void)state;
+	o.max_conns = 64;
+	analyze_load(&r, "conns", 500, &o, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.s.conns, 500);
+	assert_int_equal(r.s.matched, 500);
+	assert_int_equal(r.s.conns_untracked, 0);
+	assert_int_equal(r.s.conns_evicted + r.s.conns_retired, 500 - 64);
+	done(&r);
+	/* a SYN flood evicts connections that never carried RPC first: the NFS
+	 * connection of v3_basic, whose packets interleave with it, keeps all
+	 * its RPCs (the flood's timestamps start at the same second) */
+	analyze_load(&r, "syn", 3000, &o, "v3_basic.pcap");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.s.matched, 6);
+	assert_int_equal(r.s.conns, 3001);
+	assert_true(r.s.conns_evicted >= 3001 - 64);
+	done(&r);
+	/* calls never answered: the oldest give way, the newest are kept */
+	o.max_conns = 0;
+	o.max_xids = 64;
+	analyze_load(&r, "noreply", 1000, &o, NULL);
+	assert_int_equal(r.s.calls, 1000);
+	assert_int_equal(r.s.evicted, 1000 - 64);
+	assert_int_equal(r.s.unanswered, 64);
+	done(&r);
+}
+
+/* One TCP segment of 10.0.0.1:800 <-> 10.0.0.2:2049 (dir 0: to the server)
+ * carrying words w[0..nw) as payload. */
+static void feed_words(struct cap_ana *a, uint64_t ts, int dir, uint32_t seq, const uint32_t *w, size_t nw)
+{
+	uint8_t f[14 + 20 + 20 + 256];
+	size_t tot = 20 + 20 + 4 * nw;
+	assert_true(4 * nw <= 256);
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08;
+	uint8_t ip[20] = {0x45, 0, (uint8_t)(tot >> 8), (uint8_t)tot, 0, 0, 0x40, 0, 64, 6, 0, 0,
+			  10, 0, 0, (uint8_t)(dir ? 2 : 1), 10, 0, 0, (uint8_t)(dir ? 1 : 2)};
+	memcpy(f + 14, ip, 20);
+	uint8_t *t = f + 34;
+	uint16_t sp = dir ? 2049 : 800, dp = dir ? 800 : 2049;
+	t[0] = (uint8_t)(sp >> 8), t[1] = (uint8_t)sp, t[2] = (uint8_t)(dp >> 8), t[3] = (uint8_t)dp;
+	put32(t + 4, seq);
+	t[12] = 0x50, t[13] = 0x18;
+	for (size_t k = 0; k < nw; k++)
+		put32(t + 20 + 4 * k, w[k]);
+	cap_ana_packet(a, CAP_DLT_EN10MB, ts, f, (uint32_t)(14 + tot), (uint32_t)(14 + tot));
+}
+
+/* READ and WRITE byte counts are what the record can hold, not what the
+ * message claims: a 40-byte READ reply claiming 0xffffffff bytes read and a
+ * 72-byte WRITE call claiming 1 MiB move nothing, and both are counted. */
+static void test_claimed_counts(void **state)
+{
+	struct cap_opts o = {0};
+	struct cap_ana *a;
+	struct cap_summary s;
+	(void)state;
+	assert_int_equal(cap_ana_new(&a, &o), 0);
+	/* READ3args: AUTH_NONE, an 8-byte handle, offset 0, count 4096 */
+	const uint32_t rd[] = {0x80000000u | 64, 0x51, 0, 2, 100003, 3, 6, 0, 0, 0, 0, 8, 1, 2, 0, 0, 4096};
+	/* READ3resok without attributes: count 0xffffffff, and the record ends */
+	const uint32_t rdr[] = {0x80000000u | 40, 0x51, 1, 0, 0, 0, 0, 0, 0, 0xffffffffu, 0};
+	/* WRITE3args: count 1 MiB, UNSTABLE, data length 1 MiB, and the record ends */
+	const uint32_t wr[] = {0x80000000u | 72, 0x52, 0, 2, 100003, 3, 7, 0, 0, 0, 0, 8, 1, 2, 0, 0,
+			       1u << 20, 0, 1u << 20};
+	/* WRITE3resok: no attributes, count 1 MiB, UNSTABLE, a verifier */
+	const uint32_t wrr[] = {0x80000000u | 52, 0x52, 1, 0, 0, 0, 0, 0, 0, 0, 1u << 20, 0, 7, 7};
+	feed_words(a, 1000000000ull, 0, 1, rd, sizeof(rd) / 4);
+	feed_words(a, 1000100000ull, 1, 5000, rdr, sizeof(rdr) / 4);
+	feed_words(a, 1000200000ull, 0, 1 + sizeof(rd), wr, sizeof(wr) / 4);
+	feed_words(a, 1000300000ull, 1, 5000 + sizeof(rdr), wrr, sizeof(wrr) / 4);
+	cap_ana_finish(a);
+	cap_ana_summary(a, &s);
+	assert_int_equal(s.matched, 2);
+	assert_int_equal(cap_ana_op(a, 6)->count, 1);
+	assert_int_equal(cap_ana_op(a, 7)->count, 1);
+	assert_int_equal(cap_ana_op(a, 6)->bytes, 0);
+	assert_int_equal(cap_ana_op(a, 7)->bytes, 0);
+	assert_int_equal(s.bad_counts, 2);
+	cap_ana_free(a);
+}
+
+/* A little-endian pcapng file: section header, one Ethernet interface with
+ * the options given (code, length, value; ended here), and one packet per
+ * timestamp in the interface's units: pkts[i] (len[i] bytes), or 60 zeros. */
+static void write_pcapng(const char *path, const uint8_t *opts, size_t optlen, const uint64_t *ts, unsigned nts,
+			 uint8_t *const *pkts, const uint32_t *len)
+{
+	FILE *f = fopen(path, "wb");
+	uint32_t shb[7] = {0x0a0d0d0a, 28, 0x1a2b3c4d, 1, 0xffffffffu, 0xffffffffu, 28};
+	uint32_t idb_len = (uint32_t)(20 + optlen + 4);
+	uint32_t idb[4] = {1, idb_len, 1, 262144}, end = 0;
+	uint8_t pkt[60] = {0};
+	assert_non_null(f);
+	assert_true(optlen % 4 == 0);
+	fwrite(shb, 4, 7, f);
+	fwrite(idb, 4, 4, f);
+	fwrite(opts, 1, optlen, f);
+	fwrite(&end, 4, 1, f);
+	fwrite(&idb_len, 4, 1, f);
+	for (unsigned i = 0; i < nts; i++) {
+		uint32_t n = pkts ? len[i] : 60, pad = (4 - n % 4) % 4, zero = 0;
+		uint32_t epb[7] = {6, 32 + n + pad, 0, (uint32_t)(ts[i] >> 32), (uint32_t)ts[i], n, n};
+		fwrite(epb, 4, 7, f);
+		fwrite(pkts ? pkts[i] : pkt, 1, n, f);
+		fwrite(&zero, 1, pad, f);
+		fwrite(&epb[1], 4, 1, f);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* pcapng times that libpcap wraps in its 64-bit arithmetic (a large
+ * if_tsoffset, a fine binary if_tsresol, seconds beyond 2262) are refused
+ * with the file and packet named, not turned silently into other times. */
+static void test_pcapng_time_range(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t opts[20];
+		size_t optlen;
+		uint64_t ts[2];
+		int rc;
+		const char *err;
+		uint64_t first_ns;
+	} cases[] = {
+		{"nanoseconds and an offset of 1000 s", {9, 0, 1, 0, 9, 0, 0, 0, 14, 0, 8, 0, 0xe8, 3, 0, 0, 0, 0, 0, 0},
+		 20, {1764000000123456789ull, 1764000000123456790ull}, 0, NULL, 1764001000123456789ull},
+		{"if_tsoffset 2^62 s", {14, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0x40}, 12, {1, 2}, EINVAL,
+		 "packet 1: timestamp out of range", 0},
+		{"if_tsoffset -2^40 s", {14, 0, 8, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff}, 12, {1, 2}, EINVAL,
+		 "packet 1: timestamp out of range", 0},
+		{"if_tsresol 1 s, 2^63 s", {9, 0, 1, 0, 0, 0, 0, 0}, 8, {1ull << 63, 3}, EINVAL,
+		 "packet 1: timestamp out of range", 0},
+		{"if_tsresol 2^-60", {9, 0, 1, 0, 0x80 | 60, 0, 0, 0}, 8, {(1ull << 60) - 1, 1ull << 59}, EINVAL,
+		 "if_tsresol 2^-60", 0},
+	};
+	char tmp[] = "/tmp/nfscap-unit.XXXXXX", path[64];
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/t.pcapng", tmp);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cap_opts o = {0};
+		struct cap_ana *a;
+		struct cap_summary s;
+		char err[512] = "";
+		const char *files[1] = {path};
+		struct cap_input_opts io = {false, NULL};
+		write_pcapng(path, cases[i].opts, cases[i].optlen, cases[i].ts, 2, NULL, NULL);
+		assert_int_equal(cap_ana_new(&a, &o), 0);
+		int rc = cap_read_files(a, files, 1, &io, err, sizeof(err));
+		cap_ana_summary(a, &s);
+		if (rc != cases[i].rc || (cases[i].err && !strstr(err, cases[i].err)) ||
+		    (!cases[i].err && s.first_ts != cases[i].first_ns))
+			fail_msg("%s: rc %d, first time %llu, error '%s'", cases[i].what, rc,
+				 (unsigned long long)s.first_ts, err);
+		cap_ana_free(a);
+	}
+	unlink(path);
+	rmdir(tmp);
+}
+
+/* `nfscap attribute ARGS...` with its report in out (a file); returns its status. */
+static int attribute(const char *out, const char *const *args, int n)
+{
+	char *argv[16] = {"attribute"};
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	fflush(stdout);
+	int saved = dup(1);
+	FILE *f = fopen(out, "w");
+	assert_non_null(f);
+	dup2(fileno(f), 1);
+	int rc = at_command(n + 1, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	fclose(f);
+	return rc;
+}
+
+static void le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Attribution over times at the ends of the range: a guest capture whose
+ * pcapng offset puts it just below 2^63 ns, an app trace with INT64_MIN and
+ * INT64_MAX issue times, and a capture straddling 2^63 ns. It used to
+ * overflow (t1 - t0 of the offset estimator's window) and crash; now such
+ * RPCs are left out and counted, or the file is refused, cleanly. */
+static void test_attr_extreme_times(void **state)
+{
+	char tmp[] = "/tmp/nfscap-unit.XXXXXX", guest[64], trace[64], out[64], v3[700], g2[64];
+	uint8_t *pkts[64];
+	uint32_t len[64];
+	uint64_t ts[64];
+	unsigned n = 0;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(guest, sizeof(guest), "%s/guest.pcapng", tmp);
+	snprintf(g2, sizeof(g2), "%s/straddle.pcapng", tmp);
+	snprintf(trace, sizeof(trace), "%s/app.trace", tmp);
+	snprintf(out, sizeof(out), "%s/out.json", tmp);
+	snprintf(v3, sizeof(v3), "%s/v3_basic.pcap", pcaps());
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(v3, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	assert_non_null(p);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	while (n < 64 && pcap_next_ex(p, &h, &d) == 1) {
+		pkts[n] = malloc(h->caplen);
+		memcpy(pkts[n], d, h->caplen);
+		len[n] = h->caplen;
+		ts[n] = (uint64_t)(h->ts.tv_sec - 1764000000) * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		n++;
+	}
+	pcap_close(p);
+	assert_true(n > 10);
+	/* nanoseconds (if_tsresol 9) from 9223372030 s: 6 s below 2^63 ns */
+	uint8_t opts[20] = {9, 0, 1, 0, 9, 0, 0, 0, 14, 0, 8, 0};
+	le(opts + 12, 9223372030ull, 8);
+	write_pcapng(guest, opts, 20, ts, n, pkts, len);
+	/* a trace of v3_basic's connection: one RPC issued at INT64_MIN and done
+	 * at INT64_MAX, one the other way round (nfsbench/trace.h's layout) */
+	uint8_t rec[4][48] = {{0}};
+	memcpy(rec[0], "NFSBTRC1", 8);
+	le(rec[0] + 8, 1, 4);
+	le(rec[0] + 12, 48, 4);
+	rec[1][0] = 2, rec[1][1] = 4;
+	le(rec[1] + 2, 801, 2);
+	le(rec[1] + 4, 2049, 2);
+	memcpy(rec[1] + 16, (uint8_t[]){198, 18, 0, 11}, 4);
+	memcpy(rec[1] + 32, (uint8_t[]){198, 18, 0, 3}, 4);
+	for (int i = 2; i < 4; i++) {
+		rec[i][0] = 1;
+		le(rec[i] + 4, 0x100 + (unsigned)i, 4);
+		le(rec[i] + 8, i == 2 ? (uint64_t)INT64_MIN : (uint64_t)INT64_MAX, 8);
+		le(rec[i] + 16, i == 2 ? (uint64_t)INT64_MAX : (uint64_t)INT64_MIN, 8);
+	}
+	FILE *f = fopen(trace, "wb");
+	assert_non_null(f);
+	fwrite(rec, 48, 4, f);
+	fclose(f);
+	char gv[100], sv[800];
+	snprintf(gv, sizeof(gv), "guest=%s", guest);
+	snprintf(sv, sizeof(sv), "storage=%s", v3);
+	/* the trace against the storage capture: the estimator's window for
+	 * the pair spanned INT64_MIN..INT64_MAX */
+	const char *args[] = {"--app", trace, "--vantage", sv, "--json"};
+	assert_int_equal(attribute(out, args, 5), 0);
+	struct json_object *j = json_object_from_file(out), *pts;
+	assert_non_null(j);
+	pts = get(j, "points");
+	assert_int_equal(json_object_get_int64(get(get(pts, "app"), "times_out_of_range")), 2);
+	assert_int_equal(json_object_get_int64(get(get(pts, "storage"), "rpcs")), 6);
+	json_object_put(j);
+	/* the guest just below 2^63 ns, the storage node in 2025: the guest
+	 * comes first, and the storage node's RPCs are 237 years away */
+	const char *args2[] = {"--vantage", gv, "--vantage", sv, "--json"};
+	assert_int_equal(attribute(out, args2, 5), 0);
+	assert_non_null(j = json_object_from_file(out));
+	pts = get(j, "points");
+	assert_int_equal(json_object_get_int64(get(get(pts, "guest"), "rpcs")), 6);
+	assert_int_equal(json_object_get_int64(get(get(pts, "storage"), "times_out_of_range")), 6);
+	json_object_put(j);
+	/* a guest capture whose times cross 2^63 ns (9223372036.854775808 s) in
+	 * the middle: libpcap's times past it wrapped negative; refused now */
+	le(opts + 12, 9223372036ull, 8);
+	for (unsigned i = 0; i < n; i++)
+		ts[i] += 854775808ull - (ts[n - 1] - ts[0]) / 2;
+	write_pcapng(g2, opts, 20, ts, n, pkts, len);
+	snprintf(gv, sizeof(gv), "guest=%s", g2);
+	assert_int_equal(attribute(out, args2, 4), 1);
+	for (unsigned i = 0; i < n; i++)
+		free(pkts[i]);
+	unlink(guest), unlink(g2), unlink(trace), unlink(out);
+	rmdir(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +1003,10 @@ int main(void)
 		cmocka_unit_test(test_decode_table),
 		cmocka_unit_test(test_rpc_table),
 		cmocka_unit_test(test_xid_bound),
+		cmocka_unit_test(test_conn_eviction),
+		cmocka_unit_test(test_claimed_counts),
+		cmocka_unit_test(test_pcapng_time_range),
+		cmocka_unit_test(test_attr_extreme_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
