@@ -710,7 +710,7 @@ static void complete(struct cap_ana *a, struct cap_conn *c, struct cap_xent *e, 
 	if (!c->cl)
 		c->cl = client_of(a, c);
 	struct cap_client *k = c->cl;
-	if (!k->rpcs)
+	if (c->rpcs == 1) /* this connection's first RPC: one more of the client's */
 		k->conns++;
 	k->rpcs++;
 	k->errors += err;

@@ -737,6 +737,25 @@ static void test_conn_eviction(void **state)
 	done(&r);
 }
 
+/* A client's connection count counts each connection that carried RPC once
+ * (it counted one per client, however many it had). */
+static void test_client_conns(void **state)
+{
+	struct cap_opts o = {0};
+	struct run r;
+	(void)state;
+	analyze_load(&r, "conns", 50, &o, NULL);
+	assert_int_equal(r.rc, 0);
+	uint64_t conns = 0, rpcs = 0;
+	for (uint32_t i = 0; i < r.a->nclients; i++) {
+		conns += r.a->clients[i].conns;
+		rpcs += r.a->clients[i].rpcs;
+	}
+	assert_int_equal(rpcs, 50);
+	assert_int_equal(conns, 50);
+	done(&r);
+}
+
 /* One TCP segment of 10.0.0.1:800 <-> 10.0.0.2:2049 (dir 0: to the server)
  * carrying words w[0..nw) as payload. */
 static void feed_words(struct cap_ana *a, uint64_t ts, int dir, uint32_t seq, const uint32_t *w, size_t nw)
@@ -1004,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_rpc_table),
 		cmocka_unit_test(test_xid_bound),
 		cmocka_unit_test(test_conn_eviction),
+		cmocka_unit_test(test_client_conns),
 		cmocka_unit_test(test_claimed_counts),
 		cmocka_unit_test(test_pcapng_time_range),
 		cmocka_unit_test(test_attr_extreme_times),
