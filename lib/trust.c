@@ -144,8 +144,16 @@ static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *
 				}
 			}
 		}
+		if (link && !owner_ok(st.st_uid)) {
+			/* anyone can put a link in a sticky directory (/tmp): it would
+			 * choose which of root's files we read (the kernel's
+			 * protected_symlinks rule, which readlinkat does not apply) */
+			close(fd);
+			return fail(err, len, EPERM, "%s: %s/%s: a symbolic link owned by uid %u, not root", path, shown,
+				    comp, (unsigned)st.st_uid);
+		}
 		if (link) {
-			/* the link lies in a checked directory: root's choice */
+			/* a link of root's in a checked directory: root's choice */
 			ssize_t tl = readlinkat(fd, comp, tgt, sizeof(tgt) - 1);
 			if (tl <= 0 || ++links > TRUST_MAX_LINKS) {
 				int e = tl < 0 ? errno : ELOOP;

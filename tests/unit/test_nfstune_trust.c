@@ -154,6 +154,18 @@ static void test_dirs(void **state)
 		put("theirs/p.json", "{}", 0644);
 		assert_int_equal(chown(at("theirs"), NOBODY, NOBODY), 0);
 		expect("theirs/p.json", "theirs: owned by uid 65534, not root");
+		/* anyone may put a link in a sticky directory: one that is not
+		 * root's would let them choose which of root's files is read
+		 * (the kernel's protected_symlinks rule, which readlinkat skips) */
+		assert_int_equal(symlink("../real", at("sticky/planted")), 0);
+		assert_int_equal(lchown(at("sticky/planted"), NOBODY, NOBODY), 0);
+		expect("sticky/planted/p.json", "sticky/planted: a symbolic link owned by uid 65534, not root");
+		char out[PATH_MAX], e2[512];
+		put("real/bench", "#!/bin/sh\n", 0755);
+		assert_int_equal(symlink("../real/bench", at("sticky/bench")), 0);
+		assert_int_equal(lchown(at("sticky/bench"), NOBODY, NOBODY), 0);
+		assert_int_not_equal(trust_exec_path(at("sticky/bench"), out, sizeof(out), e2, sizeof(e2)), 0);
+		assert_non_null(strstr(e2, "owned by uid 65534"));
 	}
 	/* relative names are walked from / through the working directory */
 	char cwd[PATH_MAX], err[512];
