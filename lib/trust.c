@@ -82,7 +82,9 @@ static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *
 	if (!*path)
 		return fail(err, len, ENOENT, "empty path");
 	if (path[0] == '/') {
-		snprintf(rest, sizeof(rest), "%s", path);
+		/* cut short, it would name another file */
+		if ((size_t)snprintf(rest, sizeof(rest), "%s", path) >= sizeof(rest))
+			return fail(err, len, ENAMETOOLONG, "%s: %s", path, strerror(ENAMETOOLONG));
 	} else {
 		/* the working directory's own parents matter as much */
 		if (!getcwd(tmp, PATH_MAX))

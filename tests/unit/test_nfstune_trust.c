@@ -176,6 +176,21 @@ static void test_dirs(void **state)
 	assert_true(fd < 0);
 	assert_non_null(strstr(err, "open: directory writable by everyone"));
 
+	/* a name longer than the walk's buffer is refused, not cut short to
+	 * another file's name ("p.json" of ".../././p.jsonx") */
+	char lng[3 * PATH_MAX];
+	size_t ln = (size_t)snprintf(lng, sizeof(lng), "%s/real", tmpdir);
+	size_t to = 2 * PATH_MAX - 1 - strlen("/p.json");
+	while (ln + 2 <= to)
+		ln += (size_t)snprintf(lng + ln, sizeof(lng) - ln, "/.");
+	if (ln < to)
+		ln += (size_t)snprintf(lng + ln, sizeof(lng) - ln, "/");
+	snprintf(lng + ln, sizeof(lng) - ln, "/p.jsonxxxxxxxx");
+	fd = trust_open(lng, O_RDONLY, err, sizeof(err));
+	if (fd >= 0)
+		close(fd);
+	assert_int_equal(fd, -ENAMETOOLONG);
+
 	/* a state directory must not be writable by others even when sticky */
 	fd = trust_open_dir(at("sticky"), false, err, sizeof(err));
 	assert_true(fd < 0);
