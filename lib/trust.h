@@ -15,8 +15,9 @@
  *
  * The last component is never followed (O_NOFOLLOW): a symbolic link is
  * refused. A symbolic link on the way (/bin -> usr/bin) is followed only
- * when the directory that holds it is trusted (then the link is root's
- * choice); its target is walked and checked the same way.
+ * when it is root's and the directory that holds it is trusted (then the
+ * link is root's choice: in /tmp anyone can plant one); its target is
+ * walked and checked the same way.
  *
  * Every error is one line naming the path and the reason, e.g.
  *   "/tmp/x/p.json: writable by everyone (mode 0666): anyone could change
