@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,12 +216,13 @@ static int open_last(const char *path, int flags, bool dir, bool create, char *e
 		return -fail(err, len, e, "%s: %s", path, strerror(e));
 	}
 	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat */
-	int fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 	if (fd < 0) {
 		struct stat st;
 		e = errno;
-		bool link = (e == ELOOP || e == ENOTDIR) && !fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) &&
-			    S_ISLNK(st.st_mode);
+		/* any error (EACCES for O_CREAT on another's link in a sticky
+		 * directory): a link is named as one */
+		bool link = !fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode);
 		close(dfd);
 		if (link)
 			return -fail(err, len, ELOOP, "%s: a symbolic link: nfstune opens only the file itself", path);
@@ -242,6 +244,25 @@ int trust_open(const char *path, int flags, char *err, size_t len)
 	if (flags & (O_CREAT | O_DIRECTORY | O_PATH))
 		return -fail(err, len, EINVAL, "%s: trust_open does not create", path);
 	return open_last(path, flags, false, false, err, len);
+}
+
+int trust_create(const char *path, char *err, size_t len)
+{
+	int fd = open_last(path, O_WRONLY | O_CREAT, false, false, err, len);
+	if (fd < 0)
+		return fd;
+	/* a hard link to another of root's files (where protected_hardlinks
+	 * is off) would be truncated through this name */
+	struct stat st;
+	int e = fstat(fd, &st) ? errno : st.st_nlink != 1 ? EMLINK : ftruncate(fd, 0) ? errno : 0;
+	if (e) {
+		close(fd);
+		if (e == EMLINK)
+			return -fail(err, len, e, "%s: has %ju names (a hard link): nfstune overwrites only a file of its own",
+				     path, (uintmax_t)st.st_nlink);
+		return -fail(err, len, e, "%s: %s", path, strerror(e));
+	}
+	return fd;
 }
 
 int trust_open_dir(const char *path, bool create, char *err, size_t len)

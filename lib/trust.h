@@ -34,6 +34,13 @@
  * descriptor (close-on-exec), or -errno with err set. */
 int trust_open(const char *path, int flags, char *err, size_t len);
 
+/* Create (mode 0644) or overwrite path for writing, as root writes an
+ * output file the user named: its directories trusted as for trust_open,
+ * never through a symbolic link, and an existing file only when it is a
+ * trusted regular file with no other name (a hard link); truncated once
+ * checked. Returns the descriptor or -errno with err set. */
+int trust_create(const char *path, char *err, size_t len);
+
 /* Open directory path (O_RDONLY | O_DIRECTORY), created with mode 0700
  * first when create and missing; it and every directory above it must be
  * trusted, and it must not be writable by group or others even when

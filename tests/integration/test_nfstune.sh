@@ -308,6 +308,19 @@ printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "space": {"x": {"values":
 check "sweep: a benchmark program owned by nobody: exit 2" test $? = 2
 check "... naming it" grep -q "sw2.json:1:16: benchmark\[0\]: $TMP/bin/bench: owned by uid 65534, not root" "$TMP/err"
 check "... and it never ran" test ! -e "$TMP/pwned"
+# sweep --html in a sticky directory where nobody planted a link to root's file
+chown root "$TMP/bin/bench"
+printf '#!/bin/sh\necho "{\\"m\\": 100}"\n' >"$TMP/bin/bench"
+printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "space": {"x": {"values": [1], "set": "--x"}}, "settle": "0s", "budget": {"runs": 20}}' \
+	"$TMP" >"$TMP/sw3.json"
+mkdir -m 1777 "$TMP/pub"
+echo "root's data" >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/pub/report.html"
+chown -h nobody "$TMP/pub/report.html"
+"$BIN/nfstune" --state-dir "$TMP/sst" --html "$TMP/pub/report.html" sweep "$TMP/sw3.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep --html through a link nobody planted: exit 1, naming it" \
+	bash -c "[ $? = 1 ] && grep -q 'report.html: a symbolic link' '$TMP/err'"
+check "... and root's file behind the link is untouched" test "$(cat "$TMP/victim")" = "root's data"
 # host-wide sysctls are not the namespace's to change
 sw=$(cat /proc/sys/vm/swappiness)
 printf '{"sysctl": {"vm.swappiness": %d}}' $(((sw + 1) % 100)) | profile vm.json

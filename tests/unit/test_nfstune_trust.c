@@ -2,7 +2,7 @@
  * file-trust check of lib/trust.c on real files, FIFOs, symbolic links and
  * directories (owner and mode rules, each directory on the way, the sticky
  * bit, links followed only inside trusted directories, executables found in
- * PATH); journals read in bounded time and memory with every member of its
+ * PATH, output files never written through a link); journals read in bounded time and memory with every member of its
  * type; journal items that name files outside /proc/sys, /sys and /proc/irq;
  * host-wide sysctls refused in another network namespace. Rows that need
  * another owner (chown to nobody) run only as root, as CI does. */
@@ -119,6 +119,47 @@ static void test_files(void **state)
 		assert_int_equal(chown(at("nobody.json"), NOBODY, NOBODY), 0);
 		expect("nobody.json", "owned by uid 65534, not root");
 	}
+}
+
+/* trust_create on rel: NULL when it opened, else the error. */
+static const char *try_create(const char *rel)
+{
+	static char err[1024];
+	int fd = trust_create(at(rel), err, sizeof(err));
+	if (fd < 0)
+		return err;
+	assert_int_equal(write(fd, "new", 3), 3);
+	close(fd);
+	return NULL;
+}
+
+/* An output file root writes (sweep --html): never the file behind a link. */
+static void test_create(void **state)
+{
+	char buf[64] = "";
+	(void)state;
+	put("victim", "root's data", 0644);
+	assert_null(try_create("out.html"));
+	put("old.html", "an older, longer report", 0644);
+	assert_null(try_create("old.html"));
+	FILE *f = fopen(at("old.html"), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "new");
+	assert_int_equal(symlink(at("victim"), at("link.html")), 0);
+	assert_non_null(strstr(try_create("link.html"), "a symbolic link"));
+	assert_int_equal(link(at("victim"), at("hard.html")), 0);
+	assert_non_null(strstr(try_create("hard.html"), "has 2 names (a hard link)"));
+	dir("open", 0777);
+	assert_non_null(strstr(try_create("open/out.html"), "open: directory writable by everyone"));
+	assert_int_equal(mkfifo(at("fifo.html"), 0600), 0);
+	assert_non_null(try_create("fifo.html"));
+	f = fopen(at("victim"), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "root's data");
 }
 
 static void test_dirs(void **state)
@@ -412,6 +453,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_types, setup, teardown),
