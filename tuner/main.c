@@ -17,6 +17,7 @@
 #include "err.h"
 #include "tune_ethtool.h"
 #include "tune_irq.h"
+#include "trust.h"
 #include "tune_journal.h"
 #include "tune_link.h"
 #include "tune_nfs.h"
@@ -824,6 +825,17 @@ int main(int argc, char **argv)
 			snprintf(op.t.root, sizeof(op.t.root), "%.*s", (int)n, optarg);
 			if (!strcmp(op.t.root, "/"))
 				op.t.root[0] = '\0';
+			/* root reads and writes there what the tree says: root's tree only */
+			if (op.t.root[0]) {
+				char why[TUNE_ERRLEN];
+				int fd = trust_open_dir(op.t.root, false, why, sizeof(why));
+				if (fd < 0) {
+					err_msg("--root %s", why);
+					return EX_USAGE;
+				}
+				close(fd);
+			}
+			tune_trust_tree(op.t.root);
 			break;
 		}
 		case 's':

@@ -321,6 +321,24 @@ chown -h nobody "$TMP/pub/report.html"
 check "sweep --html through a link nobody planted: exit 1, naming it" \
 	bash -c "[ $? = 1 ] && grep -q 'report.html: a symbolic link' '$TMP/err'"
 check "... and root's file behind the link is untouched" test "$(cat "$TMP/victim")" = "root's data"
+# --root (a fake tree for dry runs): a part of it that nobody can write could
+# point a knob's file at root's files; refused file by file, and up front when
+# the tree itself is not root's
+cp -r "$ROOT/tests/fixtures/nfstune/guest16" "$TMP/fake"
+chmod 0755 "$TMP"
+q=$(cd "$TMP/fake/sys/class/net/eth0" && pwd -P)/queues/rx-0
+chown nobody "$q"
+echo 0000 >"$TMP/victim2"
+runuser -u nobody -- sh -c "rm '$q/rps_cpus' && ln -s '$TMP/victim2' '$q/rps_cpus'"
+printf '{"interfaces": {"eth0": {"rps_cpus": "0"}}}' | profile rps.json
+"$BIN/nfstune" --root "$TMP/fake" --state-dir "$TMP/sst" apply "$TMP/rps.json" >"$TMP/out" 2>"$TMP/err"
+check "--root: a knob's file that nobody made a link to root's file: exit 2" test $? = 2
+check "... and root's file is untouched" test "$(cat "$TMP/victim2")" = 0000
+chown -R nobody "$TMP/fake"
+"$BIN/nfstune" --root "$TMP/fake" --state-dir "$TMP/sst" plan "$TMP/rps.json" >"$TMP/out" 2>"$TMP/err"
+check "--root: a tree owned by nobody is refused up front (exit 2, naming it)" \
+	bash -c "[ $? = 2 ] && grep -q -- '--root $TMP/fake: owned by uid 65534, not root' '$TMP/err'"
+chmod 0700 "$TMP"
 # host-wide sysctls are not the namespace's to change
 sw=$(cat /proc/sys/vm/swappiness)
 printf '{"sysctl": {"vm.swappiness": %d}}' $(((sw + 1) % 100)) | profile vm.json
