@@ -800,6 +800,14 @@ int main(int argc, char **argv)
 	int c;
 
 	err_set_prog("nfstune");
+	/* setuid, the invoking user would steer root (--root, --html, PATH,
+	 * --state-dir, and the euid rule of trust.h): root runs it as root */
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		err_msg("runs with real uid %u, effective uid %u (real gid %u, effective gid %u): nfstune is not a setuid "
+			"program; run it as root (sudo)", (unsigned)getuid(), (unsigned)geteuid(), (unsigned)getgid(),
+			(unsigned)getegid());
+		return EX_USAGE;
+	}
 	memset(&op, 0, sizeof(op));
 	tune_init(&op.t);
 	op.state_dir = "/var/lib/nfstune";

@@ -339,6 +339,11 @@ chown -R nobody "$TMP/fake"
 check "--root: a tree owned by nobody is refused up front (exit 2, naming it)" \
 	bash -c "[ $? = 2 ] && grep -q -- '--root $TMP/fake: owned by uid 65534, not root' '$TMP/err'"
 chmod 0700 "$TMP"
+# run as if setuid root: the invoking user (real uid nobody) would steer root
+# through --root, --html, PATH and the state directory
+setpriv --ruid=nobody "$BIN/nfstune" --state-dir "$STATE" plan "$TMP/rps.json" >"$TMP/out" 2>"$TMP/err"
+check "real uid nobody, effective uid root (setuid): refused, exit 2" \
+	bash -c "[ $? = 2 ] && grep -q 'real uid 65534, effective uid 0' '$TMP/err'"
 # host-wide sysctls are not the namespace's to change
 sw=$(cat /proc/sys/vm/swappiness)
 printf '{"sysctl": {"vm.swappiness": %d}}' $(((sw + 1) % 100)) | profile vm.json
