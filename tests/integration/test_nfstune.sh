@@ -321,6 +321,17 @@ chown -h nobody "$TMP/pub/report.html"
 check "sweep --html through a link nobody planted: exit 1, naming it" \
 	bash -c "[ $? = 1 ] && grep -q 'report.html: a symbolic link' '$TMP/err'"
 check "... and root's file behind the link is untouched" test "$(cat "$TMP/victim")" = "root's data"
+# a sweep scope's base profile named in /tmp, where nobody linked a directory
+# of root's other profiles: the include is checked as named, not as resolved
+mkdir -m 0755 "$TMP/other"
+printf '{"interfaces": {"va": {"mtu": 1500}}}' >"$TMP/other/base.json"
+ln -s "$TMP/other" "$TMP/pub/d"
+chown -h nobody "$TMP/pub/d"
+printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "scopes": {"h": {"netns": "%s", "profile": "%s/pub/d/base.json"}}, "space": {"mtu": {"values": [1500], "set": "h:/interfaces/va/mtu"}}, "settle": "0s", "budget": {"runs": 20}}' \
+	"$TMP" "$NS" "$TMP" >"$TMP/sw4.json"
+"$BIN/nfstune" --state-dir "$TMP/sst" sweep --dry "$TMP/sw4.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep: a base profile through a link nobody planted: exit 2, naming the link" \
+	bash -c "[ $? = 2 ] && grep -q 'pub/d: a symbolic link owned by uid 65534' '$TMP/err'"
 # --root (a fake tree for dry runs): a part of it that nobody can write could
 # point a knob's file at root's files; refused file by file, and up front when
 # the tree itself is not root's
