@@ -228,8 +228,16 @@ static int open_last(const char *path, int flags, bool dir, bool create, char *e
 			return -fail(err, len, ELOOP, "%s: a symbolic link: nfstune opens only the file itself", path);
 		return -fail(err, len, e, "%s: %s", path, strerror(e));
 	}
+	struct stat dst, st;
+	bool shared = !fstat(dfd, &dst) && (dst.st_mode & (S_IWGRP | S_IWOTH));
 	close(dfd);
 	e = trust_check_fd(fd, path, dir, false, err, len);
+	/* in a directory anyone can write (/tmp), a second name of root's file
+	 * may be anyone's hard link (where protected_hardlinks is off): it
+	 * would choose which of root's files we read, as a planted link would */
+	if (!e && !dir && shared && !fstat(fd, &st) && st.st_nlink > 1)
+		e = fail(err, len, EMLINK, "%s: has %ju names in a directory anyone can write (a hard link): nfstune "
+			 "reads only the file itself", path, (uintmax_t)st.st_nlink);
 	if (!e && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
 		e = fail(err, len, errno, "%s: %s", path, strerror(errno));
 	if (e) {

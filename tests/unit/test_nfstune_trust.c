@@ -179,6 +179,11 @@ static void test_dirs(void **state)
 	dir("sticky", 01777);
 	put("sticky/p.json", "{}", 0644);
 	expect("sticky/p.json", NULL);
+	/* ... but a second name there may be anyone's hard link to root's file */
+	put("real-p.json", "{}", 0644);
+	assert_int_equal(link(at("real-p.json"), at("sticky/hard.json")), 0);
+	expect("sticky/hard.json", "has 2 names in a directory anyone can write (a hard link)");
+	expect("real-p.json", NULL);
 	/* a link on the way is followed when the directory holding it is
 	 * trusted, and its target is checked the same way */
 	dir("real", 0755);
