@@ -203,6 +203,20 @@ static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *
 	}
 }
 
+/* In a directory anyone can write (/tmp), a second name of root's file may
+ * be anyone's hard link (where protected_hardlinks is off): it would choose
+ * which of root's files we read or run, as a planted link would. */
+static int check_names(int dfd, int fd, const char *shown, char *err, size_t len)
+{
+	struct stat dst, st;
+	if (fstat(dfd, &dst) || fstat(fd, &st))
+		return fail(err, len, errno, "%s: %s", shown, strerror(errno));
+	if ((dst.st_mode & (S_IWGRP | S_IWOTH)) && st.st_nlink > 1)
+		return fail(err, len, EMLINK, "%s: has %ju names in a directory anyone can write (a hard link): nfstune "
+			    "uses only the file itself", shown, (uintmax_t)st.st_nlink);
+	return 0;
+}
+
 static int open_last(const char *path, int flags, bool dir, bool create, char *err, size_t len)
 {
 	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
@@ -228,16 +242,10 @@ static int open_last(const char *path, int flags, bool dir, bool create, char *e
 			return -fail(err, len, ELOOP, "%s: a symbolic link: nfstune opens only the file itself", path);
 		return -fail(err, len, e, "%s: %s", path, strerror(e));
 	}
-	struct stat dst, st;
-	bool shared = !fstat(dfd, &dst) && (dst.st_mode & (S_IWGRP | S_IWOTH));
-	close(dfd);
 	e = trust_check_fd(fd, path, dir, false, err, len);
-	/* in a directory anyone can write (/tmp), a second name of root's file
-	 * may be anyone's hard link (where protected_hardlinks is off): it
-	 * would choose which of root's files we read, as a planted link would */
-	if (!e && !dir && shared && !fstat(fd, &st) && st.st_nlink > 1)
-		e = fail(err, len, EMLINK, "%s: has %ju names in a directory anyone can write (a hard link): nfstune "
-			 "reads only the file itself", path, (uintmax_t)st.st_nlink);
+	if (!e && !dir)
+		e = check_names(dfd, fd, path, err, len);
+	close(dfd);
 	if (!e && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
 		e = fail(err, len, errno, "%s: %s", path, strerror(errno));
 	if (e) {
@@ -337,12 +345,17 @@ static int check_exec(const char *cand, char *out, size_t outlen, char *err, siz
 	if (e)
 		return e;
 	int fd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	close(dfd);
-	if (fd < 0)
-		return fail(err, len, errno, "%s: %s", cand, strerror(errno));
+	if (fd < 0) {
+		e = errno;
+		close(dfd);
+		return fail(err, len, e, "%s: %s", cand, strerror(e));
+	}
 	char full[2 * PATH_MAX + NAME_MAX + 2];
 	snprintf(full, sizeof(full), "%s/%s", shown, leaf);
 	e = trust_check_fd(fd, full, false, false, err, len);
+	if (!e)
+		e = check_names(dfd, fd, full, err, len);
+	close(dfd);
 	struct stat st;
 	if (!e && (fstat(fd, &st) || !(st.st_mode & 0111)))
 		e = fail(err, len, EACCES, "%s: not executable", full);

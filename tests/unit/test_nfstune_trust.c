@@ -184,6 +184,11 @@ static void test_dirs(void **state)
 	assert_int_equal(link(at("real-p.json"), at("sticky/hard.json")), 0);
 	expect("sticky/hard.json", "has 2 names in a directory anyone can write (a hard link)");
 	expect("real-p.json", NULL);
+	char xout[PATH_MAX], xerr[512];
+	put("real-bench", "#!/bin/sh\n", 0755);
+	assert_int_equal(link(at("real-bench"), at("sticky/hard-bench")), 0);
+	assert_int_not_equal(trust_exec_path(at("sticky/hard-bench"), xout, sizeof(xout), xerr, sizeof(xerr)), 0);
+	assert_non_null(strstr(xerr, "has 2 names in a directory anyone can write"));
 	/* a link on the way is followed when the directory holding it is
 	 * trusted, and its target is checked the same way */
 	dir("real", 0755);
