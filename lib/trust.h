@@ -5,8 +5,10 @@
  * later) is a regular file owned by root and not writable by group or
  * others, and every directory on the way to it, from / down, is owned by
  * root and not writable by group or others unless its sticky bit is set
- * (/tmp): otherwise someone could swap the file after the check. This is
- * the rule of sudo's and ssh's path checks.
+ * (/tmp): otherwise someone could swap the file after the check. In such
+ * a directory a file with a second name (anyone's hard link to root's file,
+ * where protected_hardlinks is off) is refused too. This is the rule of
+ * sudo's and ssh's path checks.
  *
  * Owner: root; when the process is not root (euid != 0), also the
  * process's own euid. An unprivileged run can then read its own files (and
