@@ -217,11 +217,21 @@ static int check_names(int dfd, int fd, const char *shown, char *err, size_t len
 	return 0;
 }
 
+/* "p.json/" names a directory to the kernel (ENOTDIR), not the file p.json */
+static int file_name(const char *path, char *err, size_t len)
+{
+	size_t n = strlen(path);
+	return n && path[n - 1] == '/' ? fail(err, len, ENOTDIR, "%s: ends in '/', not in a file name", path) : 0;
+}
+
 static int open_last(const char *path, int flags, bool dir, bool create, char *err, size_t len)
 {
 	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
 	int dfd;
-	int e = walk(path, false, &dfd, leaf, shown, sizeof(shown), err, len);
+	int e = dir ? 0 : file_name(path, err, len);
+	if (e)
+		return -e;
+	e = walk(path, false, &dfd, leaf, shown, sizeof(shown), err, len);
 	if (e)
 		return -e;
 	if (create && mkdirat(dfd, leaf, 0700) && errno != EEXIST) {
@@ -341,7 +351,9 @@ static int check_exec(const char *cand, char *out, size_t outlen, char *err, siz
 {
 	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
 	int dfd;
-	int e = walk(cand, true, &dfd, leaf, shown, sizeof(shown), err, len);
+	int e = file_name(cand, err, len);
+	if (!e)
+		e = walk(cand, true, &dfd, leaf, shown, sizeof(shown), err, len);
 	if (e)
 		return e;
 	int fd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);

@@ -114,6 +114,10 @@ static void test_files(void **state)
 	assert_int_equal(symlink(at("ok.json"), at("link.json")), 0);
 	expect("link.json", "link.json: a symbolic link");
 	expect("missing.json", "No such file or directory");
+	/* "ok.json/" is a directory's name to the kernel, and to us */
+	expect("ok.json/", "ends in '/', not in a file name");
+	char out[PATH_MAX], err[256];
+	assert_int_equal(trust_exec_path("/bin/sh/", out, sizeof(out), err, sizeof(err)), ENOTDIR);
 	if (geteuid() == 0) {
 		put("nobody.json", "{}", 0644);
 		assert_int_equal(chown(at("nobody.json"), NOBODY, NOBODY), 0);
