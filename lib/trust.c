@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,9 @@ static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *
 	if (!*path)
 		return fail(err, len, ENOENT, "empty path");
 	if (path[0] == '/') {
-		snprintf(rest, sizeof(rest), "%s", path);
+		/* cut short, it would name another file */
+		if ((size_t)snprintf(rest, sizeof(rest), "%s", path) >= sizeof(rest))
+			return fail(err, len, ENAMETOOLONG, "%s: %s", path, strerror(ENAMETOOLONG));
 	} else {
 		/* the working directory's own parents matter as much */
 		if (!getcwd(tmp, PATH_MAX))
@@ -144,8 +147,16 @@ static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *
 				}
 			}
 		}
+		if (link && !owner_ok(st.st_uid)) {
+			/* anyone can put a link in a sticky directory (/tmp): it would
+			 * choose which of root's files we read (the kernel's
+			 * protected_symlinks rule, which readlinkat does not apply) */
+			close(fd);
+			return fail(err, len, EPERM, "%s: %s/%s: a symbolic link owned by uid %u, not root", path, shown,
+				    comp, (unsigned)st.st_uid);
+		}
 		if (link) {
-			/* the link lies in a checked directory: root's choice */
+			/* a link of root's in a checked directory: root's choice */
 			ssize_t tl = readlinkat(fd, comp, tgt, sizeof(tgt) - 1);
 			if (tl <= 0 || ++links > TRUST_MAX_LINKS) {
 				int e = tl < 0 ? errno : ELOOP;
@@ -192,11 +203,35 @@ static int walk(const char *path, bool follow_last, int *dfd, char *leaf, char *
 	}
 }
 
+/* In a directory anyone can write (/tmp), a second name of root's file may
+ * be anyone's hard link (where protected_hardlinks is off): it would choose
+ * which of root's files we read or run, as a planted link would. */
+static int check_names(int dfd, int fd, const char *shown, char *err, size_t len)
+{
+	struct stat dst, st;
+	if (fstat(dfd, &dst) || fstat(fd, &st))
+		return fail(err, len, errno, "%s: %s", shown, strerror(errno));
+	if ((dst.st_mode & (S_IWGRP | S_IWOTH)) && st.st_nlink > 1)
+		return fail(err, len, EMLINK, "%s: has %ju names in a directory anyone can write (a hard link): nfstune "
+			    "uses only the file itself", shown, (uintmax_t)st.st_nlink);
+	return 0;
+}
+
+/* "p.json/" names a directory to the kernel (ENOTDIR), not the file p.json */
+static int file_name(const char *path, char *err, size_t len)
+{
+	size_t n = strlen(path);
+	return n && path[n - 1] == '/' ? fail(err, len, ENOTDIR, "%s: ends in '/', not in a file name", path) : 0;
+}
+
 static int open_last(const char *path, int flags, bool dir, bool create, char *err, size_t len)
 {
 	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
 	int dfd;
-	int e = walk(path, false, &dfd, leaf, shown, sizeof(shown), err, len);
+	int e = dir ? 0 : file_name(path, err, len);
+	if (e)
+		return -e;
+	e = walk(path, false, &dfd, leaf, shown, sizeof(shown), err, len);
 	if (e)
 		return -e;
 	if (create && mkdirat(dfd, leaf, 0700) && errno != EEXIST) {
@@ -205,19 +240,22 @@ static int open_last(const char *path, int flags, bool dir, bool create, char *e
 		return -fail(err, len, e, "%s: %s", path, strerror(e));
 	}
 	/* O_NONBLOCK: a FIFO planted here must not hang us before fstat */
-	int fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 	if (fd < 0) {
 		struct stat st;
 		e = errno;
-		bool link = (e == ELOOP || e == ENOTDIR) && !fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) &&
-			    S_ISLNK(st.st_mode);
+		/* any error (EACCES for O_CREAT on another's link in a sticky
+		 * directory): a link is named as one */
+		bool link = !fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode);
 		close(dfd);
 		if (link)
 			return -fail(err, len, ELOOP, "%s: a symbolic link: nfstune opens only the file itself", path);
 		return -fail(err, len, e, "%s: %s", path, strerror(e));
 	}
-	close(dfd);
 	e = trust_check_fd(fd, path, dir, false, err, len);
+	if (!e && !dir)
+		e = check_names(dfd, fd, path, err, len);
+	close(dfd);
 	if (!e && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
 		e = fail(err, len, errno, "%s: %s", path, strerror(errno));
 	if (e) {
@@ -232,6 +270,25 @@ int trust_open(const char *path, int flags, char *err, size_t len)
 	if (flags & (O_CREAT | O_DIRECTORY | O_PATH))
 		return -fail(err, len, EINVAL, "%s: trust_open does not create", path);
 	return open_last(path, flags, false, false, err, len);
+}
+
+int trust_create(const char *path, char *err, size_t len)
+{
+	int fd = open_last(path, O_WRONLY | O_CREAT, false, false, err, len);
+	if (fd < 0)
+		return fd;
+	/* a hard link to another of root's files (where protected_hardlinks
+	 * is off) would be truncated through this name */
+	struct stat st;
+	int e = fstat(fd, &st) ? errno : st.st_nlink != 1 ? EMLINK : ftruncate(fd, 0) ? errno : 0;
+	if (e) {
+		close(fd);
+		if (e == EMLINK)
+			return -fail(err, len, e, "%s: has %ju names (a hard link): nfstune overwrites only a file of its own",
+				     path, (uintmax_t)st.st_nlink);
+		return -fail(err, len, e, "%s: %s", path, strerror(e));
+	}
+	return fd;
 }
 
 int trust_open_dir(const char *path, bool create, char *err, size_t len)
@@ -294,16 +351,23 @@ static int check_exec(const char *cand, char *out, size_t outlen, char *err, siz
 {
 	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
 	int dfd;
-	int e = walk(cand, true, &dfd, leaf, shown, sizeof(shown), err, len);
+	int e = file_name(cand, err, len);
+	if (!e)
+		e = walk(cand, true, &dfd, leaf, shown, sizeof(shown), err, len);
 	if (e)
 		return e;
 	int fd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	close(dfd);
-	if (fd < 0)
-		return fail(err, len, errno, "%s: %s", cand, strerror(errno));
+	if (fd < 0) {
+		e = errno;
+		close(dfd);
+		return fail(err, len, e, "%s: %s", cand, strerror(e));
+	}
 	char full[2 * PATH_MAX + NAME_MAX + 2];
 	snprintf(full, sizeof(full), "%s/%s", shown, leaf);
 	e = trust_check_fd(fd, full, false, false, err, len);
+	if (!e)
+		e = check_names(dfd, fd, full, err, len);
+	close(dfd);
 	struct stat st;
 	if (!e && (fstat(fd, &st) || !(st.st_mode & 0111)))
 		e = fail(err, len, EACCES, "%s: not executable", full);

@@ -5,8 +5,10 @@
  * later) is a regular file owned by root and not writable by group or
  * others, and every directory on the way to it, from / down, is owned by
  * root and not writable by group or others unless its sticky bit is set
- * (/tmp): otherwise someone could swap the file after the check. This is
- * the rule of sudo's and ssh's path checks.
+ * (/tmp): otherwise someone could swap the file after the check. In such
+ * a directory a file with a second name (anyone's hard link to root's file,
+ * where protected_hardlinks is off) is refused too. This is the rule of
+ * sudo's and ssh's path checks.
  *
  * Owner: root; when the process is not root (euid != 0), also the
  * process's own euid. An unprivileged run can then read its own files (and
@@ -15,8 +17,9 @@
  *
  * The last component is never followed (O_NOFOLLOW): a symbolic link is
  * refused. A symbolic link on the way (/bin -> usr/bin) is followed only
- * when the directory that holds it is trusted (then the link is root's
- * choice); its target is walked and checked the same way.
+ * when it is root's and the directory that holds it is trusted (then the
+ * link is root's choice: in /tmp anyone can plant one); its target is
+ * walked and checked the same way.
  *
  * Every error is one line naming the path and the reason, e.g.
  *   "/tmp/x/p.json: writable by everyone (mode 0666): anyone could change
@@ -32,6 +35,13 @@
  * descriptor. A FIFO or device is refused without blocking. Returns the
  * descriptor (close-on-exec), or -errno with err set. */
 int trust_open(const char *path, int flags, char *err, size_t len);
+
+/* Create (mode 0644) or overwrite path for writing, as root writes an
+ * output file the user named: its directories trusted as for trust_open,
+ * never through a symbolic link, and an existing file only when it is a
+ * trusted regular file with no other name (a hard link); truncated once
+ * checked. Returns the descriptor or -errno with err set. */
+int trust_create(const char *path, char *err, size_t len);
 
 /* Open directory path (O_RDONLY | O_DIRECTORY), created with mode 0700
  * first when create and missing; it and every directory above it must be

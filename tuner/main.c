@@ -17,6 +17,7 @@
 #include "err.h"
 #include "tune_ethtool.h"
 #include "tune_irq.h"
+#include "trust.h"
 #include "tune_journal.h"
 #include "tune_link.h"
 #include "tune_nfs.h"
@@ -799,6 +800,14 @@ int main(int argc, char **argv)
 	int c;
 
 	err_set_prog("nfstune");
+	/* setuid, the invoking user would steer root (--root, --html, PATH,
+	 * --state-dir, and the euid rule of trust.h): root runs it as root */
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		err_msg("runs with real uid %u, effective uid %u (real gid %u, effective gid %u): nfstune is not a setuid "
+			"program; run it as root (sudo)", (unsigned)getuid(), (unsigned)geteuid(), (unsigned)getgid(),
+			(unsigned)getegid());
+		return EX_USAGE;
+	}
 	memset(&op, 0, sizeof(op));
 	tune_init(&op.t);
 	op.state_dir = "/var/lib/nfstune";
@@ -824,6 +833,17 @@ int main(int argc, char **argv)
 			snprintf(op.t.root, sizeof(op.t.root), "%.*s", (int)n, optarg);
 			if (!strcmp(op.t.root, "/"))
 				op.t.root[0] = '\0';
+			/* root reads and writes there what the tree says: root's tree only */
+			if (op.t.root[0]) {
+				char why[TUNE_ERRLEN];
+				int fd = trust_open_dir(op.t.root, false, why, sizeof(why));
+				if (fd < 0) {
+					err_msg("--root %s", why);
+					return EX_USAGE;
+				}
+				close(fd);
+			}
+			tune_trust_tree(op.t.root);
 			break;
 		}
 		case 's':

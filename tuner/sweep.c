@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -215,10 +216,14 @@ static int parse_scopes(struct sweep *s, struct json_object *sc)
 		if ((rc = cfg_get_str(&s->cfg, o, kp, "profile", &prof)) == EINVAL)
 			return rc;
 		if (prof) {
-			char rel[PATH_MAX + 8];
-			snprintf(rel, sizeof(rel), "%s%s%s", prof[0] == '/' ? "" : s->dir, prof[0] == '/' ? "" : "/", prof);
-			if (!realpath(rel, scope->base))
-				return bad(s, cfg_path_key(p, sizeof(p), kp, "profile"), "%s: no such file", rel);
+			/* absolute for the point profiles elsewhere, but as named:
+			 * resolved, a link someone planted on the way would be
+			 * followed unseen by the trust check of the include */
+			char dir[PATH_MAX];
+			int n = prof[0] == '/' ? snprintf(scope->base, sizeof(scope->base), "%s", prof)
+			      : realpath(s->dir, dir) ? snprintf(scope->base, sizeof(scope->base), "%s/%s", dir, prof) : -1;
+			if (n < 0 || (size_t)n >= sizeof(scope->base) || access(scope->base, F_OK))
+				return bad(s, cfg_path_key(p, sizeof(p), kp, "profile"), "%s: no such file", prof);
 		}
 		s->nscopes++;
 	}

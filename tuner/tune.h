@@ -157,6 +157,9 @@ int tune_path(const struct tune *t, char *out, size_t len, const char *fmt, ...)
  * "/proc/sys/", NULL-terminated) once symlinks are resolved? This is what
  * keeps profile-supplied names from reaching other files. */
 bool tune_path_inside(const struct tune *t, const char *path, const char *const *prefixes);
+/* Open the files under root (the --root tree) as trusted files only
+ * (trust.h) from now on: tune_read_file and tune_write_file refuse others. */
+void tune_trust_tree(const char *root);
 /* Read a small file, trailing newline dropped. 0 or errno. */
 int tune_read_file(const char *path, char *buf, size_t len);
 /* Write val to an existing file in one write(). 0 or errno (the kernel's

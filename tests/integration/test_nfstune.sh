@@ -308,6 +308,53 @@ printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "space": {"x": {"values":
 check "sweep: a benchmark program owned by nobody: exit 2" test $? = 2
 check "... naming it" grep -q "sw2.json:1:16: benchmark\[0\]: $TMP/bin/bench: owned by uid 65534, not root" "$TMP/err"
 check "... and it never ran" test ! -e "$TMP/pwned"
+# sweep --html in a sticky directory where nobody planted a link to root's file
+chown root "$TMP/bin/bench"
+printf '#!/bin/sh\necho "{\\"m\\": 100}"\n' >"$TMP/bin/bench"
+printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "space": {"x": {"values": [1], "set": "--x"}}, "settle": "0s", "budget": {"runs": 20}}' \
+	"$TMP" >"$TMP/sw3.json"
+mkdir -m 1777 "$TMP/pub"
+echo "root's data" >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/pub/report.html"
+chown -h nobody "$TMP/pub/report.html"
+"$BIN/nfstune" --state-dir "$TMP/sst" --html "$TMP/pub/report.html" sweep "$TMP/sw3.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep --html through a link nobody planted: exit 1, naming it" \
+	bash -c "[ $? = 1 ] && grep -q 'report.html: a symbolic link' '$TMP/err'"
+check "... and root's file behind the link is untouched" test "$(cat "$TMP/victim")" = "root's data"
+# a sweep scope's base profile named in /tmp, where nobody linked a directory
+# of root's other profiles: the include is checked as named, not as resolved
+mkdir -m 0755 "$TMP/other"
+printf '{"interfaces": {"va": {"mtu": 1500}}}' >"$TMP/other/base.json"
+ln -s "$TMP/other" "$TMP/pub/d"
+chown -h nobody "$TMP/pub/d"
+printf '{"benchmark": ["%s/bin/bench"], "metric": "m", "scopes": {"h": {"netns": "%s", "profile": "%s/pub/d/base.json"}}, "space": {"mtu": {"values": [1500], "set": "h:/interfaces/va/mtu"}}, "settle": "0s", "budget": {"runs": 20}}' \
+	"$TMP" "$NS" "$TMP" >"$TMP/sw4.json"
+"$BIN/nfstune" --state-dir "$TMP/sst" sweep --dry "$TMP/sw4.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep: a base profile through a link nobody planted: exit 2, naming the link" \
+	bash -c "[ $? = 2 ] && grep -q 'pub/d: a symbolic link owned by uid 65534' '$TMP/err'"
+# --root (a fake tree for dry runs): a part of it that nobody can write could
+# point a knob's file at root's files; refused file by file, and up front when
+# the tree itself is not root's
+cp -r "$ROOT/tests/fixtures/nfstune/guest16" "$TMP/fake"
+chmod 0755 "$TMP"
+q=$(cd "$TMP/fake/sys/class/net/eth0" && pwd -P)/queues/rx-0
+chown nobody "$q"
+echo 0000 >"$TMP/victim2"
+runuser -u nobody -- sh -c "rm '$q/rps_cpus' && ln -s '$TMP/victim2' '$q/rps_cpus'"
+printf '{"interfaces": {"eth0": {"rps_cpus": "0"}}}' | profile rps.json
+"$BIN/nfstune" --root "$TMP/fake" --state-dir "$TMP/sst" apply "$TMP/rps.json" >"$TMP/out" 2>"$TMP/err"
+check "--root: a knob's file that nobody made a link to root's file: exit 2" test $? = 2
+check "... and root's file is untouched" test "$(cat "$TMP/victim2")" = 0000
+chown -R nobody "$TMP/fake"
+"$BIN/nfstune" --root "$TMP/fake" --state-dir "$TMP/sst" plan "$TMP/rps.json" >"$TMP/out" 2>"$TMP/err"
+check "--root: a tree owned by nobody is refused up front (exit 2, naming it)" \
+	bash -c "[ $? = 2 ] && grep -q -- '--root $TMP/fake: owned by uid 65534, not root' '$TMP/err'"
+chmod 0700 "$TMP"
+# run as if setuid root: the invoking user (real uid nobody) would steer root
+# through --root, --html, PATH and the state directory
+setpriv --ruid=nobody "$BIN/nfstune" --state-dir "$STATE" plan "$TMP/rps.json" >"$TMP/out" 2>"$TMP/err"
+check "real uid nobody, effective uid root (setuid): refused, exit 2" \
+	bash -c "[ $? = 2 ] && grep -q 'real uid 65534, effective uid 0' '$TMP/err'"
 # host-wide sysctls are not the namespace's to change
 sw=$(cat /proc/sys/vm/swappiness)
 printf '{"sysctl": {"vm.swappiness": %d}}' $(((sw + 1) % 100)) | profile vm.json

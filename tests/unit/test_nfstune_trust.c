@@ -2,7 +2,7 @@
  * file-trust check of lib/trust.c on real files, FIFOs, symbolic links and
  * directories (owner and mode rules, each directory on the way, the sticky
  * bit, links followed only inside trusted directories, executables found in
- * PATH); journals read in bounded time and memory with every member of its
+ * PATH, output files never written through a link); journals read in bounded time and memory with every member of its
  * type; journal items that name files outside /proc/sys, /sys and /proc/irq;
  * host-wide sysctls refused in another network namespace. Rows that need
  * another owner (chown to nobody) run only as root, as CI does. */
@@ -114,11 +114,56 @@ static void test_files(void **state)
 	assert_int_equal(symlink(at("ok.json"), at("link.json")), 0);
 	expect("link.json", "link.json: a symbolic link");
 	expect("missing.json", "No such file or directory");
+	/* "ok.json/" is a directory's name to the kernel, and to us */
+	expect("ok.json/", "ends in '/', not in a file name");
+	char out[PATH_MAX], err[256];
+	assert_int_equal(trust_exec_path("/bin/sh/", out, sizeof(out), err, sizeof(err)), ENOTDIR);
 	if (geteuid() == 0) {
 		put("nobody.json", "{}", 0644);
 		assert_int_equal(chown(at("nobody.json"), NOBODY, NOBODY), 0);
 		expect("nobody.json", "owned by uid 65534, not root");
 	}
+}
+
+/* trust_create on rel: NULL when it opened, else the error. */
+static const char *try_create(const char *rel)
+{
+	static char err[1024];
+	int fd = trust_create(at(rel), err, sizeof(err));
+	if (fd < 0)
+		return err;
+	assert_int_equal(write(fd, "new", 3), 3);
+	close(fd);
+	return NULL;
+}
+
+/* An output file root writes (sweep --html): never the file behind a link. */
+static void test_create(void **state)
+{
+	char buf[64] = "";
+	(void)state;
+	put("victim", "root's data", 0644);
+	assert_null(try_create("out.html"));
+	put("old.html", "an older, longer report", 0644);
+	assert_null(try_create("old.html"));
+	FILE *f = fopen(at("old.html"), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "new");
+	assert_int_equal(symlink(at("victim"), at("link.html")), 0);
+	assert_non_null(strstr(try_create("link.html"), "a symbolic link"));
+	assert_int_equal(link(at("victim"), at("hard.html")), 0);
+	assert_non_null(strstr(try_create("hard.html"), "has 2 names (a hard link)"));
+	dir("open", 0777);
+	assert_non_null(strstr(try_create("open/out.html"), "open: directory writable by everyone"));
+	assert_int_equal(mkfifo(at("fifo.html"), 0600), 0);
+	assert_non_null(try_create("fifo.html"));
+	f = fopen(at("victim"), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "root's data");
 }
 
 static void test_dirs(void **state)
@@ -138,6 +183,16 @@ static void test_dirs(void **state)
 	dir("sticky", 01777);
 	put("sticky/p.json", "{}", 0644);
 	expect("sticky/p.json", NULL);
+	/* ... but a second name there may be anyone's hard link to root's file */
+	put("real-p.json", "{}", 0644);
+	assert_int_equal(link(at("real-p.json"), at("sticky/hard.json")), 0);
+	expect("sticky/hard.json", "has 2 names in a directory anyone can write (a hard link)");
+	expect("real-p.json", NULL);
+	char xout[PATH_MAX], xerr[512];
+	put("real-bench", "#!/bin/sh\n", 0755);
+	assert_int_equal(link(at("real-bench"), at("sticky/hard-bench")), 0);
+	assert_int_not_equal(trust_exec_path(at("sticky/hard-bench"), xout, sizeof(xout), xerr, sizeof(xerr)), 0);
+	assert_non_null(strstr(xerr, "has 2 names in a directory anyone can write"));
 	/* a link on the way is followed when the directory holding it is
 	 * trusted, and its target is checked the same way */
 	dir("real", 0755);
@@ -154,6 +209,18 @@ static void test_dirs(void **state)
 		put("theirs/p.json", "{}", 0644);
 		assert_int_equal(chown(at("theirs"), NOBODY, NOBODY), 0);
 		expect("theirs/p.json", "theirs: owned by uid 65534, not root");
+		/* anyone may put a link in a sticky directory: one that is not
+		 * root's would let them choose which of root's files is read
+		 * (the kernel's protected_symlinks rule, which readlinkat skips) */
+		assert_int_equal(symlink("../real", at("sticky/planted")), 0);
+		assert_int_equal(lchown(at("sticky/planted"), NOBODY, NOBODY), 0);
+		expect("sticky/planted/p.json", "sticky/planted: a symbolic link owned by uid 65534, not root");
+		char out[PATH_MAX], e2[512];
+		put("real/bench", "#!/bin/sh\n", 0755);
+		assert_int_equal(symlink("../real/bench", at("sticky/bench")), 0);
+		assert_int_equal(lchown(at("sticky/bench"), NOBODY, NOBODY), 0);
+		assert_int_not_equal(trust_exec_path(at("sticky/bench"), out, sizeof(out), e2, sizeof(e2)), 0);
+		assert_non_null(strstr(e2, "owned by uid 65534"));
 	}
 	/* relative names are walked from / through the working directory */
 	char cwd[PATH_MAX], err[512];
@@ -163,6 +230,21 @@ static void test_dirs(void **state)
 	assert_int_equal(chdir(cwd), 0);
 	assert_true(fd < 0);
 	assert_non_null(strstr(err, "open: directory writable by everyone"));
+
+	/* a name longer than the walk's buffer is refused, not cut short to
+	 * another file's name ("p.json" of ".../././p.jsonx") */
+	char lng[3 * PATH_MAX];
+	size_t ln = (size_t)snprintf(lng, sizeof(lng), "%s/real", tmpdir);
+	size_t to = 2 * PATH_MAX - 1 - strlen("/p.json");
+	while (ln + 2 <= to)
+		ln += (size_t)snprintf(lng + ln, sizeof(lng) - ln, "/.");
+	if (ln < to)
+		ln += (size_t)snprintf(lng + ln, sizeof(lng) - ln, "/");
+	snprintf(lng + ln, sizeof(lng) - ln, "/p.jsonxxxxxxxx");
+	fd = trust_open(lng, O_RDONLY, err, sizeof(err));
+	if (fd >= 0)
+		close(fd);
+	assert_int_equal(fd, -ENAMETOOLONG);
 
 	/* a state directory must not be writable by others even when sticky */
 	fd = trust_open_dir(at("sticky"), false, err, sizeof(err));
@@ -385,6 +467,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_types, setup, teardown),
