@@ -6,7 +6,9 @@
 # for, with their MSI-X IRQs, and ethtool -L changes them; the kernel NFS
 # mount at /mnt/data carries real data both ways; bin/nfsbench runs in the
 # guest; captures at the guest (tcpdump inside the VM) and host-in (the tap)
-# hold every RPC; lab down leaves no QEMU, tap or namespace.
+# hold every RPC; nfstune applies, verifies and reverts configs/guest-virtio.json
+# on the guest's real rings, channels, IRQ affinity and SunRPC slot table;
+# lab down leaves no QEMU, tap or namespace.
 . "$(dirname "$0")/../lib.sh"
 skip_unless_root
 for c in qemu-system-x86_64 busybox; do
@@ -16,7 +18,7 @@ done
 ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "skip - $(basename "$0"): no kernel in /boot to boot (make deps installs linux-image-amd64)"; exit 77; }
 t_setup
 G() { "$LAB" exec guest1 "$@"; }
-Q=3
+Q=4 # as configs/guest-virtio.json wants
 
 "$LAB" down >/dev/null 2>&1
 check_fails "up rejects --vm-queues without --vm" "$LAB" up --vm-queues 2
@@ -24,7 +26,7 @@ check_fails "up rejects --vm --vm-queues 0" "$LAB" up --vm --vm-queues 0
 check "nothing created by rejected ups" bash -c "! ip netns list | grep -q '^$LAB_NS-'"
 
 start=$(date +%s)
-check "lab up --vm --vm-queues $Q" "$LAB" up --vm --vm-queues $Q
+check "lab up --vm --vm-queues $Q --mtu 9000" "$LAB" up --vm --vm-queues $Q --mtu 9000
 echo "# the VM lab came up in $(($(date +%s) - start)) s"
 check "lab status names the kind" bash -c "'$LAB' status | grep -q '^guests: 1 QEMU VM'"
 qpid=$(cat "$LAB_DIR/pids/qemu-guest1.pid" 2>/dev/null)
@@ -96,6 +98,37 @@ got=$(jq -r '.attribution.ops.READ.count' attr.json 2>/dev/null)
 check "nfscap attribute matches every READ across guest and tap ($got)" test "$got" = "$want"
 check "and every RPC of the guest's capture is found on the tap" \
 	jq -e '.points.guest.rpcs > 0 and .points["host-in"].missing == 0 and .points["host-in"].matched == .points.guest.rpcs' attr.json
+
+# ---- nfstune in the guest: configs/guest-virtio.json on real knobs ----
+# The mount options are nfstune's remount class (planned, done by hand), so
+# the guest mounts as the profile says first. The rest starts away from the
+# profile: rx rings 256, 2 channels, every input IRQ on both vCPUs.
+check "remount /mnt/data with the profile's rsize, wsize and nconnect" G sh -c \
+	"umount /mnt/data && mount -i -t nfs -o vers=3,proto=tcp,port=2049,mountport=20048,mountproto=tcp,nolock,rsize=1048576,wsize=1048576,nconnect=4,addr=$SIP $SIP:/export /mnt/data"
+INPUT_IRQS='$(sed -n "s/^ *\([0-9]*\):.*virtio[0-9]*-input\.[0-9]*\$/\1/p" /proc/interrupts)'
+check "the start state" G sh -c "ethtool -G eth0 rx 256 && ethtool -L eth0 combined 2 &&
+	for i in $INPUT_IRQS; do echo 0-1 >/proc/irq/\$i/smp_affinity_list || exit 1; done"
+knobs() { # the knobs read with other tools than nfstune: rings, channels, slots, input IRQs' CPUs
+	G sh -c 'ethtool -g eth0 | awk "/^RX:/ { r = \$2 } END { printf \"rx %s \", r }"
+		ethtool -l eth0 | awk "/^Combined:/ { c = \$2 } END { printf \"combined %s \", c }"
+		printf "slots %s irqs" "$(cat /proc/sys/sunrpc/tcp_slot_table_entries)"
+		for i in '"$INPUT_IRQS"'; do
+			printf " %s" "$(cat /proc/irq/$i/smp_affinity_list)"
+		done'
+}
+before=$(knobs)
+echo "# before: $before"
+check "nfstune apply configs/guest-virtio.json in the guest" G "$BIN/nfstune" apply "$ROOT/configs/guest-virtio.json" --state-dir /run/nfstune
+after=$(knobs)
+echo "# after: $after"
+# spread-local: input.N on vCPU N mod vCPUs (the guest has 2)
+check "rings, channels, slot table and each input IRQ's CPU are as the profile says" \
+	test "$after" = "rx 1024 combined 4 slots 128 irqs 0 1 0 1"
+check "nfstune verify: nothing drifted" G "$BIN/nfstune" verify "$ROOT/configs/guest-virtio.json" --state-dir /run/nfstune
+check "nfstune revert" G "$BIN/nfstune" revert --state-dir /run/nfstune
+now=$(knobs)
+check "every knob is back ($now)" test "$now" = "$before"
+check_fails "nfstune verify sees the drift after revert" G "$BIN/nfstune" verify "$ROOT/configs/guest-virtio.json" --state-dir /run/nfstune
 
 # ---- down ----
 check "lab down" "$LAB" down
