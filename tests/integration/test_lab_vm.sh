@@ -132,6 +132,22 @@ check_fails "nfstune verify sees the drift after revert" G "$BIN/nfstune" verify
 
 # ---- down ----
 check "lab down" "$LAB" down
+# One queue: QEMU then opens the tap without IFF_MULTI_QUEUE, which a
+# multi_queue tap refuses. The tap's carrier comes on once QEMU holds it;
+# no need to wait for the boot.
+"$LAB" up --vm --vm-queues 1 >q1.log 2>&1 &
+upid=$!
+for ((i = 0; i < 300; i++)); do
+	ip -n "$LAB_NS-host" link show vnet1 2>/dev/null | grep -q LOWER_UP && break
+	kill -0 $upid 2>/dev/null || break
+	sleep 0.1
+done
+check "--vm-queues 1: QEMU holds its tap" bash -c "ip -n '$LAB_NS-host' link show vnet1 | grep -q LOWER_UP"
+q1pid=$(cat "$LAB_DIR/pids/qemu-guest1.pid" 2>/dev/null)
+kill $upid 2>/dev/null
+wait $upid
+check "lab down (while that guest boots)" "$LAB" down
+check "its QEMU (${q1pid:-?}) is gone" bash -c "! kill -0 ${q1pid:-0} 2>/dev/null"
 check "QEMU ($qpid) is gone" bash -c "! kill -0 ${qpid:-0} 2>/dev/null"
 check "no lab namespace left" bash -c "! ip netns list | grep -q '^$LAB_NS-'"
 check "no tap left" bash -c "! ip -o link show type tun 2>/dev/null | grep -q vnet1"
