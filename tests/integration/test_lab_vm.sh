@@ -46,12 +46,15 @@ head -c 300000 /dev/urandom >bin.dat
 check "exec: binary stdin and stdout round trip" bash -c "'$LAB' exec guest1 cat <bin.dat | cmp -s - bin.dat"
 check "exec: a missing command is 127" bash -c "'$LAB' exec guest1 no-such-cmd-$$ 2>/dev/null; test \$? = 127"
 check "exec: the caller's environment" test "$(LAB_T=x1 "$LAB" exec guest1 sh -c 'echo $LAB_T')" = x1
-"$LAB" exec guest1 sleep 300 &
+"$LAB" exec guest1 sleep 314 &
 spid=$!
-sleep 2
+for ((i = 0; i < 50; i++)); do G pgrep -f 'sleep 314' >/dev/null && break; sleep 0.2; done
 kill -TERM $spid
 wait $spid
-check "exec: a signal to the caller ends the command in the guest" bash -c "! '$LAB' exec guest1 pgrep -x sleep >/dev/null"
+# the caller's TERM is sent on to the command (or, had the caller died, its
+# closed connection makes the agent kill it)
+for ((i = 0; i < 25; i++)); do G pgrep -f 'sleep 314' >/dev/null || break; sleep 0.2; done
+check "exec: a signal to the caller ends the command in the guest" bash -c "! '$LAB' exec guest1 pgrep -f 'sleep 314'"
 
 # ---- virtio-net: queues, MSI-X, ethtool ----
 # channels: ethtool -l's "Pre-set maximums" (p=1) or "Current hardware settings" (p=2)
