@@ -136,7 +136,7 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nfs-toolkit/configs $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 tests/testbed/lab $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed/lab
+	install -m 0755 tests/testbed/lab tests/testbed/lab-agent $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed/
 	for f in configs/*.json; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/nfs-toolkit/configs/ || true; done
 
 clean:
