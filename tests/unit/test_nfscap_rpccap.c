@@ -1,0 +1,218 @@
+/* test_nfscap_rpccap.c - `nfscap capture` (capture/rpccap.c) replayed on
+ * the synthetic captures of tests/pcaps: what it writes must give the
+ * analyzer the same per-RPC lines (the four times, sizes, procedures,
+ * statuses) as the full capture it read, while keeping far fewer bytes;
+ * GSO super-frames holding many records are cut into truthful pieces. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "../../capture/ana.h"
+#include "../../capture/rpccap.h"
+
+static char dir[512];
+
+static const char *pcaps(void)
+{
+	static const char *const tries[] = {"tests/pcaps", "../tests/pcaps", "../../tests/pcaps", "../../../tests/pcaps"};
+	if (dir[0])
+		return dir;
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		char p[600];
+		snprintf(p, sizeof(p), "%s/v3_basic.pcap", tries[i]);
+		if (access(p, R_OK) == 0) {
+			snprintf(dir, sizeof(dir), "%s", tries[i]);
+			return dir;
+		}
+	}
+	fail_msg("tests/pcaps not found (run from the repository root)");
+	return NULL;
+}
+
+/* Per-RPC CSV of a capture file, through the reader nfscap report uses. */
+static char *csv_of(const char *path)
+{
+	struct cap_opts o = {0};
+	struct cap_ana *a;
+	char *csv = NULL, err[512] = "";
+	size_t len = 0;
+	FILE *f = open_memstream(&csv, &len);
+	assert_non_null(f);
+	o.per_rpc = f;
+	assert_int_equal(cap_ana_new(&a, &o), 0);
+	const char *files[1] = {path};
+	struct cap_input_opts io = {false, NULL};
+	int rc = cap_read_files(a, files, 1, &io, err, sizeof(err));
+	if (rc)
+		fail_msg("%s", err);
+	cap_ana_finish(a);
+	cap_ana_free(a);
+	fclose(f);
+	return csv;
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* Convert in -> out with rc_run; returns its statistics. */
+static int convert(const char *in, const char *out, struct rc_stats *s, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	assert_non_null(p);
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(pcap_datalink(p), 262144, PCAP_TSTAMP_PRECISION_NANO);
+	pcap_dumper_t *w = pcap_dump_open(dead, out);
+	assert_non_null(w);
+	struct rc *r;
+	assert_int_equal(rc_new(&r, w, pcap_datalink(p), NULL), 0);
+	int rc = rc_run(p, r, 0, NULL, err, errlen);
+	rc_get_stats(r, s);
+	rc_free(r);
+	pcap_dump_close(w);
+	pcap_close(dead);
+	pcap_close(p);
+	return rc;
+}
+
+static void test_same_rpcs(void **state)
+{
+	(void)state;
+	/* aligned records, records packed in GSO frames, headers split over
+	 * segments, reordering, retransmissions, a gap, a capture taken
+	 * mid-stream, NFSv4, IPv6, link framings, UDP, and captures that were
+	 * headers-only already */
+	static const char *const files[] = {
+		"v3_basic.pcap", "many_records.pcap", "split_record.pcap", "reorder.pcap", "retrans.pcap",
+		"gap.pcap", "midstream.pcap", "v4.pcap", "ipv6.pcap", "sll2_ipv6.pcap", "vlan.pcap",
+		"qinq.pcap", "null.pcap", "raw.pcap", "udp.pcap", "port.pcap", "v3_snap96.pcap",
+		"packed_snap200.pcap",
+	};
+	char in[700], out[] = "/tmp/test_rpccap_XXXXXX", err[512] = "";
+	int fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct rc_stats s;
+		snprintf(in, sizeof(in), "%s/%s", pcaps(), files[i]);
+		if (convert(in, out, &s, err, sizeof(err)))
+			fail_msg("%s: %s", files[i], err);
+		char *a = csv_of(in), *b = csv_of(out);
+		if (strcmp(a, b))
+			fail_msg("%s: the per-RPC lines differ\nfull:\n%s\nrpccap:\n%s", files[i], a, b);
+		assert_true(strchr(a, '\n') != NULL); /* not an empty comparison */
+		assert_true(size_of(out) <= size_of(in));
+		free(a);
+		free(b);
+	}
+	unlink(out);
+}
+
+/* Super-frames holding many records: cut into pieces (more pcap records
+ * than packets), a small fraction of the bytes, every header there. */
+static void test_gso_pieces(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"many_records.pcap", "split_record.pcap"};
+	char in[700], out[] = "/tmp/test_rpccap_XXXXXX", err[512] = "";
+	int fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	for (unsigned i = 0; i < 2; i++) {
+		struct rc_stats s;
+		snprintf(in, sizeof(in), "%s/%s", pcaps(), files[i]);
+		assert_int_equal(convert(in, out, &s, err, sizeof(err)), 0);
+		assert_true(s.marks > 0);
+		assert_true(s.recs >= s.pkts);
+		if (i == 0)
+			assert_true(s.recs > s.pkts); /* several records in one frame */
+		assert_true(size_of(out) * 5 < size_of(in));
+		/* the file is a plain pcap: libpcap reads every record back */
+		char ebuf[PCAP_ERRBUF_SIZE];
+		pcap_t *p = pcap_open_offline(out, ebuf);
+		assert_non_null(p);
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		uint64_t n = 0;
+		while (pcap_next_ex(p, &h, &d) == 1) {
+			assert_true(h->caplen <= h->len);
+			n++;
+		}
+		pcap_close(p);
+		assert_int_equal(n, s.recs);
+	}
+	unlink(out);
+}
+
+/* A file that breaks mid-way: an error naming the problem, not a crash. */
+static void test_truncated_input(void **state)
+{
+	(void)state;
+	char in[700], out[] = "/tmp/test_rpccap_XXXXXX", err[512] = "";
+	int fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	struct rc_stats s;
+	snprintf(in, sizeof(in), "%s/truncated.pcap", pcaps());
+	assert_int_equal(convert(in, out, &s, err, sizeof(err)), EIO);
+	assert_non_null(strstr(err, "truncated"));
+	assert_true(s.pkts > 0);
+	unlink(out);
+}
+
+/* Live, on an idle interface: --duration ends the capture (poll with a
+ * timeout, not a read that waits for a packet forever). */
+static void test_live_idle_ends(void **state)
+{
+	(void)state;
+	char ebuf[PCAP_ERRBUF_SIZE] = "", err[512] = "";
+	pcap_t *p = pcap_create("lo", ebuf);
+	assert_non_null(p);
+	pcap_set_snaplen(p, 262144);
+	pcap_set_timeout(p, 100);
+	if (pcap_activate(p) < 0) {
+		pcap_close(p);
+		skip(); /* not root: no live capture here */
+	}
+	struct bpf_program prog;
+	/* nothing matches: the link is idle as far as the capture sees */
+	assert_int_equal(pcap_compile(p, &prog, "udp port 9", 1, PCAP_NETMASK_UNKNOWN), 0);
+	assert_int_equal(pcap_setfilter(p, &prog), 0);
+	pcap_freecode(&prog);
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(pcap_datalink(p), 262144, PCAP_TSTAMP_PRECISION_NANO);
+	pcap_dumper_t *w = pcap_dump_open(dead, "/dev/null");
+	struct rc *r;
+	assert_int_equal(rc_new(&r, w, pcap_datalink(p), NULL), 0);
+	assert_int_equal(rc_run(p, r, 300000000ull, NULL, err, sizeof(err)), 0);
+	struct rc_stats s;
+	rc_get_stats(r, &s);
+	assert_int_equal(s.pkts, 0);
+	rc_free(r);
+	pcap_dump_close(w);
+	pcap_close(dead);
+	pcap_close(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_rpcs),
+		cmocka_unit_test(test_gso_pieces),
+		cmocka_unit_test(test_truncated_input),
+		cmocka_unit_test(test_live_idle_ends),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
