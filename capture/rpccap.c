@@ -65,7 +65,8 @@ struct rc_dir {
 	uint64_t mark;      /* synced: where the next fragment header starts */
 	uint64_t keep;      /* bytes below are to be kept */
 	uint64_t scanned;
-	uint64_t hole_lo, hole_hi; /* the last hole: bytes that came later are kept whole */
+	uint64_t hole_lo, hole_hi; /* the last hole, [lo, hi) still to come */
+	uint64_t hole_keep;        /* bytes of it to keep when they come */
 };
 
 struct rc_piece {
@@ -270,7 +271,8 @@ static void walk(struct rc *r, struct rc_dir *d, uint64_t S, uint64_t E, uint64_
 static void fill(struct rc *r, struct rc_dir *d, uint64_t S, uint64_t E, uint32_t cap)
 {
 	uint64_t a = S > d->hole_lo ? S : d->hole_lo, b = E < d->hole_hi ? E : d->hole_hi;
-	need(r, a, b < S + cap ? b : S + cap);
+	uint64_t k = b < d->hole_keep ? b : d->hole_keep;
+	need(r, a, k < S + cap ? k : S + cap);
 	if (a == d->hole_lo)
 		d->hole_lo = b;
 	else if (b == d->hole_hi)
@@ -402,11 +404,13 @@ void rc_packet(struct rc *r, const struct pcap_pkthdr *h, const uint8_t *data)
 			/* a hole: reordered, or a drop before us. A header in it is
 			 * lost to the walk; if the bytes come later they are kept whole,
 			 * for the analyzer, which waits for them. */
+			d->hole_lo = d->hi;
+			d->hole_hi = S;
+			/* synced past the hole: no header in it, only the end of the
+			 * last one's kept bytes; else it may hold any number */
+			d->hole_keep = d->synced && d->mark >= S && !d->mb_len ? d->keep : S;
 			if (d->synced && (d->mark < S || d->mb_len))
 				lose_sync(r, d);
-			if (d->hole_hi <= d->hole_lo || d->hole_hi < d->hi)
-				d->hole_lo = d->hi;
-			d->hole_hi = S;
 		} else {
 			pos = d->hi; /* partly old bytes */
 		}
