@@ -4,7 +4,8 @@
 # where headers-only captures attribute about half of the RPCs (issue 16).
 # For each load: no kernel drops at any point; at least 99.9 % of the RPCs
 # of nfsbench's trace attributed at every point; every attributed RPC's
-# shares sum to its app latency within 1 us; and for the 1 MiB read the
+# shares sum to its app latency within 1 us; nfscap attribute's coverage
+# section says the same, without a warning; and for the 1 MiB read the
 # four files hold at most 2 % of the NFS bytes moved. Plus: tshark opens the
 # files and finds the same NFS calls as nfscap.
 . "$(dirname "$0")/../lib.sh"
@@ -45,6 +46,9 @@ for p, v in a['points'].items():
 att = a['attribution']['rpcs']
 print('#   attributed at all four points: %d (%.3f %%)' % (att, 100 * att / max(n, 1)))
 ok &= att >= 0.999 * n
+# nfscap attribute's own coverage section agrees, and gives no warning
+print('#   nfscap attribute: %.3f %% attributed%s' % (a['attributed_share'], ', warning: ' + a['coverage_warning'] if 'coverage_warning' in a else ''))
+ok &= a['attributed_share'] >= 99.9 and 'coverage_warning' not in a
 worst = 0
 for r in csv.DictReader(open(d + '/a.csv')):
     if r['points'] != 'app+guest+host-in+host-out+storage':
