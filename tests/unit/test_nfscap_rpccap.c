@@ -71,24 +71,57 @@ static off_t size_of(const char *path)
 	return st.st_size;
 }
 
+/* A capture file read, and a file written with its link type. */
+struct pipe {
+	pcap_t *in, *dead;
+	pcap_dumper_t *w;
+};
+
+static void pipe_open(struct pipe *pp, const char *in, const char *out)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pp->in = pcap_open_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	assert_non_null(pp->in);
+	pp->dead = pcap_open_dead_with_tstamp_precision(pcap_datalink(pp->in), 262144, PCAP_TSTAMP_PRECISION_NANO);
+	pp->w = pcap_dump_open(pp->dead, out);
+	assert_non_null(pp->w);
+}
+
+static void pipe_close(struct pipe *pp)
+{
+	pcap_dump_close(pp->w);
+	pcap_close(pp->dead);
+	pcap_close(pp->in);
+}
+
 /* Convert in -> out with rc_run; returns its statistics. */
 static int convert(const char *in, const char *out, struct rc_stats *s, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	assert_non_null(p);
-	pcap_t *dead = pcap_open_dead_with_tstamp_precision(pcap_datalink(p), 262144, PCAP_TSTAMP_PRECISION_NANO);
-	pcap_dumper_t *w = pcap_dump_open(dead, out);
-	assert_non_null(w);
+	struct pipe pp;
 	struct rc *r;
-	assert_int_equal(rc_new(&r, w, pcap_datalink(p), NULL), 0);
-	int rc = rc_run(p, r, 0, NULL, err, errlen);
+	pipe_open(&pp, in, out);
+	assert_int_equal(rc_new(&r, pp.w, pcap_datalink(pp.in), NULL), 0);
+	int rc = rc_run(pp.in, r, 0, NULL, err, errlen);
 	rc_get_stats(r, s);
 	rc_free(r);
-	pcap_dump_close(w);
-	pcap_close(dead);
-	pcap_close(p);
+	pipe_close(&pp);
 	return rc;
+}
+
+/* A headers-only copy of in: every packet cut at snap bytes. */
+static void cut(const char *in, const char *out, uint32_t snap)
+{
+	struct pipe pp;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pipe_open(&pp, in, out);
+	while (pcap_next_ex(pp.in, &h, &d) == 1) {
+		struct pcap_pkthdr c = *h;
+		if (c.caplen > snap)
+			c.caplen = snap;
+		pcap_dump((u_char *)pp.w, &c, d);
+	}
+	pipe_close(&pp);
 }
 
 static void test_same_rpcs(void **state)
@@ -204,28 +237,6 @@ static void test_live_idle_ends(void **state)
 	rc_get_stats(r, &s);
 	assert_int_equal(s.pkts, 0);
 	rc_free(r);
-	pcap_dump_close(w);
-	pcap_close(dead);
-	pcap_close(p);
-}
-
-/* A headers-only copy of in: every packet cut at snap bytes. */
-static void cut(const char *in, const char *out, uint32_t snap)
-{
-	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	assert_non_null(p);
-	pcap_t *dead = pcap_open_dead_with_tstamp_precision(pcap_datalink(p), 262144, PCAP_TSTAMP_PRECISION_NANO);
-	pcap_dumper_t *w = pcap_dump_open(dead, out);
-	assert_non_null(w);
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	while (pcap_next_ex(p, &h, &d) == 1) {
-		struct pcap_pkthdr c = *h;
-		if (c.caplen > snap)
-			c.caplen = snap;
-		pcap_dump((u_char *)w, &c, d);
-	}
 	pcap_dump_close(w);
 	pcap_close(dead);
 	pcap_close(p);
