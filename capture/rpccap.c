@@ -318,7 +318,9 @@ static void write_pieces(struct rc *r, const struct pcap_pkthdr *h, const uint8_
 		memcpy(b, data, hdrlen);
 		memcpy(b + hdrlen, p->pl + (c->start - S), klen);
 		if (p->fam == 4) {
-			uint32_t ihl = (uint32_t)(b[l3] & 15) * 4, tot = l4 - l3 + (hdrlen - l4) + plen;
+			uint32_t ihl = (uint32_t)(b[l3] & 15) * 4, tot = hdrlen - l3 + plen;
+			if (tot > 0xffff)
+				tot = 0; /* as BIG TCP super-frames are captured: the frame length rules */
 			b[l3 + 2] = (uint8_t)(tot >> 8);
 			b[l3 + 3] = (uint8_t)tot;
 			b[l3 + 10] = b[l3 + 11] = 0;
@@ -326,7 +328,9 @@ static void write_pieces(struct rc *r, const struct pcap_pkthdr *h, const uint8_
 			b[l3 + 10] = (uint8_t)(sum >> 8);
 			b[l3 + 11] = (uint8_t)sum;
 		} else {
-			uint32_t pl6 = l4 - l3 - 40 + (hdrlen - l4) + plen;
+			uint32_t pl6 = hdrlen - l3 - 40 + plen;
+			if (pl6 > 0xffff)
+				pl6 = 0;
 			b[l3 + 4] = (uint8_t)(pl6 >> 8);
 			b[l3 + 5] = (uint8_t)pl6;
 		}
@@ -355,7 +359,9 @@ void rc_packet(struct rc *r, const struct pcap_pkthdr *h, const uint8_t *data)
 
 	r->st.pkts++;
 	r->st.bytes += h->len;
-	if (cap_decode(r->dlt, data, h->caplen, h->len, &p, &layer) != CAP_OK || (!p.proto && !p.frag)) {
+	if (ph.caplen > RC_SNAP) /* a file written with a larger snaplen: our buffer's size */
+		ph.caplen = RC_SNAP;
+	if (cap_decode(r->dlt, data, ph.caplen, h->len, &p, &layer) != CAP_OK || (!p.proto && !p.frag)) {
 		if (ph.caplen > RC_OTHER)
 			ph.caplen = RC_OTHER;
 		put(r, &ph, data);
@@ -418,7 +424,7 @@ void rc_packet(struct rc *r, const struct pcap_pkthdr *h, const uint8_t *data)
 		walk(r, d, S, E, pos, p.pl, p.pl_cap);
 		d->hi = E;
 	}
-	write_pieces(r, h, data, &p, S, E, hdrlen);
+	write_pieces(r, &ph, data, &p, S, E, hdrlen);
 }
 
 /* ---- reading ------------------------------------------------------------- */
