@@ -94,7 +94,7 @@ void at_coverage(const struct at_ctx *x, struct out *o)
 			if (miss)
 				out_note(o, "  %s: %llu of the %s's RPCs not found; in this capture: record headers not "
 					 "captured %llu times (%llu bytes skipped to find the next), %llu calls without a "
-					 "reply, %llu bytes never captured (drops)", at_point_names[p],
+					 "reply, %llu bytes never captured (gaps)", at_point_names[p],
 					 (unsigned long long)miss, at_point_names[x->ref], (unsigned long long)pt->hidden,
 					 (unsigned long long)pt->skipped, (unsigned long long)pt->unanswered,
 					 (unsigned long long)pt->gap_bytes);
