@@ -516,6 +516,10 @@ static int read_capture(struct at_ctx *x, int p, char *err, size_t errlen)
 	struct cap_summary s;
 	cap_ana_summary(a, &s);
 	x->pt[p].packets = s.packets;
+	x->pt[p].hidden = s.tcp.hidden;
+	x->pt[p].skipped = s.tcp.skipped_bytes;
+	x->pt[p].unanswered = s.unanswered;
+	x->pt[p].gap_bytes = s.tcp.gap_bytes;
 	cap_ana_free(a);
 	if (!rc && x->nomem) {
 		snprintf(err, errlen, "%s: out of memory", x->pt[p].file);

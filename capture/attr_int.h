@@ -65,6 +65,7 @@ struct at_point {
 	uint64_t matched, missing, extra;
 	uint64_t packets;
 	uint64_t bad_time;    /* RPCs left out: times out of range (AT_TLIM, AT_RPC_SPAN) */
+	uint64_t hidden, skipped, unanswered, gap_bytes; /* what the capture could not see (attr_cov.c) */
 	int64_t tmin, tmax;   /* call_first range, own clock */
 };
 
@@ -121,6 +122,9 @@ static inline struct at_rec *at_rec_at(const struct at_ctx *x, uint64_t i)
 	return &x->chunks[i / AT_CHUNK][i % AT_CHUNK];
 }
 
+/* attr_cov.c: the share of the reference's RPCs found at each point and
+ * attributed, per op, and why the rest were not */
+void at_coverage(const struct at_ctx *x, struct out *o);
 /* attr_out.c */
 void at_report(struct at_ctx *x, struct out *o);
 int at_html(struct at_ctx *x, FILE *f);

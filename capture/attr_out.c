@@ -450,6 +450,7 @@ void at_report(struct at_ctx *x, struct out *o)
 	char g[48];
 	points(x, o);
 	offsets(x, o);
+	at_coverage(x, o);
 	out_begin(o, "attribution", "Attribution");
 	out_u64(o, "rpcs", "RPCs seen at every point", x->complete, NULL);
 	out_u64(o, "rpcs_incomplete", "RPCs missing at some point (CSV only)", x->incomplete, NULL);

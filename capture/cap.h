@@ -98,6 +98,7 @@ struct cap_pkt {
 	uint64_t ts;          /* capture time, ns since the epoch */
 	uint64_t num;         /* packet number in its file, from 1 */
 	const uint8_t *pl;    /* transport payload, captured part */
+	const uint8_t *l3, *l4; /* IP and TCP/UDP headers (rpccap.c rewrites them) */
 	uint32_t pl_cap;      /* payload bytes captured (<= pl_len) */
 	uint32_t pl_len;      /* payload bytes on the wire (this fragment's) */
 	uint32_t dgram_len;   /* UDP: the whole datagram's payload length */

@@ -13,6 +13,7 @@
 #include <pcap/pcap.h>
 
 #include "attr.h"
+#include "rpccap.h"
 #include "cap.h"
 #include "cfg.h"
 #include "err.h"
@@ -31,6 +32,8 @@ static void usage(FILE *f)
 		"                     [--json] [--html OUT.html] [--per-rpc FILE.csv]\n"
 		"                     where each millisecond goes: guest, host, wire, server\n"
 		"                     (nfscap attribute --help)\n"
+		"       nfscap capture -i IFACE -w FILE [--filter BPF] [--duration D] [--port N]...\n"
+		"                     RPC-aware capture: every record's header and timing, no payload\n"
 		"       nfscap synth DIR     write the synthetic test captures into DIR\n"
 		"       nfscap synth --load clean|syn|conns|noreply|collide N FILE   a load capture (make bench)\n"
 		"       nfscap --help | --version\n"
@@ -301,10 +304,12 @@ int main(int argc, char **argv)
 		return run(argc - 1, argv + 1, true);
 	if (!strcmp(argv[1], "bare"))
 		return cmd_bare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "capture"))
+		return rc_command(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "synth"))
 		return cmd_synth(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "attribute"))
 		return at_command(argc - 1, argv + 1);
-	err_msg("unknown command '%s' (report, live, attribute, synth; see --help)", argv[1]);
+	err_msg("unknown command '%s' (report, live, attribute, capture, synth; see --help)", argv[1]);
 	return 2;
 }

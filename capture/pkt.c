@@ -44,6 +44,8 @@ static int dec_tcp(struct cap_buf *b, uint32_t l4len, struct cap_pkt *p, int *la
 	uint16_t sport, dport, flw, win;
 	uint32_t seq, ack;
 
+	p->l4 = h;
+
 	if (!cap_get_be16(b, &sport) || !cap_get_be16(b, &dport) || !cap_get_be32(b, &seq) ||
 	    !cap_get_be32(b, &ack) || !cap_get_be16(b, &flw) || !cap_get_be16(b, &win))
 		return fail(layer, CAP_L_TRANS, l4len < 20 ? CAP_INVALID : CAP_TRUNC);
@@ -131,6 +133,8 @@ static int dec_ipv4(struct cap_buf *b, uint32_t wire_left, struct cap_pkt *p, in
 	uint8_t vihl, tos, ttl, proto;
 	uint16_t tot, id, frag, sum;
 
+	p->l3 = h;
+
 	if (!cap_get_u8(b, &vihl) || !cap_get_u8(b, &tos) || !cap_get_be16(b, &tot) ||
 	    !cap_get_be16(b, &id) || !cap_get_be16(b, &frag) || !cap_get_u8(b, &ttl) ||
 	    !cap_get_u8(b, &proto) || !cap_get_be16(b, &sum) || cap_left(b) < 8)
@@ -169,6 +173,8 @@ static int dec_ipv6(struct cap_buf *b, uint32_t wire_left, struct cap_pkt *p, in
 	uint32_t vtf;
 	uint16_t plen;
 	uint8_t nh, hlim;
+
+	p->l3 = b->cur;
 
 	if (!cap_get_be32(b, &vtf) || !cap_get_be16(b, &plen) || !cap_get_u8(b, &nh) ||
 	    !cap_get_u8(b, &hlim) || cap_left(b) < 32)
@@ -264,6 +270,7 @@ int cap_decode(int dlt, const uint8_t *data, uint32_t caplen, uint32_t wirelen, 
 	p->frag = 0;
 	p->pl_len = p->pl_cap = 0;
 	p->pl = NULL;
+	p->l3 = p->l4 = NULL;
 	if (wirelen < caplen)
 		wirelen = caplen; /* a broken record header: trust what we hold */
 	switch (dlt) {
