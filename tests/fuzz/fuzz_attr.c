@@ -13,7 +13,7 @@
  *           pcapng file of one Ethernet interface, so times reach 2^64.
  * Integers are little-endian; an input that ends early ends the files.
  */
-// fuzz-sources: capture/ana.c capture/stream.c capture/rpc.c capture/pkt.c capture/report.c capture/html.c capture/input.c capture/synth.c capture/attr.c capture/attr_out.c
+// fuzz-sources: capture/ana.c capture/stream.c capture/rpc.c capture/pkt.c capture/report.c capture/html.c capture/input.c capture/synth.c capture/attr.c capture/attr_out.c capture/attr_cov.c
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
