@@ -123,6 +123,8 @@ struct cap_pkt {
  * well formed but of no interest (ARP, ICMP, ...) return CAP_OK with
  * p->proto 0 and p->frag 0. */
 int cap_decode(int dlt, const uint8_t *data, uint32_t caplen, uint32_t wirelen, struct cap_pkt *p, int *layer);
+/* The Internet checksum (RFC 1071) of n bytes, for headers a writer rebuilds. */
+uint16_t cap_inet_csum(const uint8_t *p, size_t n);
 
 /* ---- rpc.c: ONC RPC (RFC 5531), NFSv3 (RFC 1813), NFSv4.x (RFC 7530, 8881,
  * 7862, 8276) -------------------------------------------------------------- */

@@ -319,3 +319,13 @@ int cap_decode(int dlt, const uint8_t *data, uint32_t caplen, uint32_t wirelen, 
 	}
 	return fail(layer, CAP_L_LINK, CAP_INVALID);
 }
+
+uint16_t cap_inet_csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}

@@ -287,16 +287,6 @@ static void put(struct rc *r, const struct pcap_pkthdr *h, const uint8_t *data)
 	r->st.rec_bytes += h->caplen;
 }
 
-static uint16_t ip4_sum(const uint8_t *h, unsigned len)
-{
-	uint32_t s = 0;
-	for (unsigned i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Write the pieces of a TCP packet (see the top comment). */
 static void write_pieces(struct rc *r, const struct pcap_pkthdr *h, const uint8_t *data, const struct cap_pkt *p,
 			 uint64_t S, uint64_t E, uint32_t hdrlen)
@@ -324,7 +314,7 @@ static void write_pieces(struct rc *r, const struct pcap_pkthdr *h, const uint8_
 			b[l3 + 2] = (uint8_t)(tot >> 8);
 			b[l3 + 3] = (uint8_t)tot;
 			b[l3 + 10] = b[l3 + 11] = 0;
-			uint16_t sum = ip4_sum(b + l3, ihl);
+			uint16_t sum = cap_inet_csum(b + l3, ihl);
 			b[l3 + 10] = (uint8_t)(sum >> 8);
 			b[l3 + 11] = (uint8_t)sum;
 		} else {

@@ -284,16 +284,6 @@ static size_t link_hdr(struct syn *s, uint8_t *f, bool v6, bool to_server)
 	return 0; /* DLT_RAW */
 }
 
-static uint16_t csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 struct l4 {
 	uint8_t proto, flags;
 	uint32_t seq, ack;
@@ -333,7 +323,7 @@ static int put_frame(struct syn *s, const struct ep *src, const struct ep *dst, 
 		f[n + 10] = f[n + 11] = 0;
 		memcpy(f + n + 12, src->addr, 4);
 		memcpy(f + n + 16, dst->addr, 4);
-		uint16_t c = csum(f + n, 20);
+		uint16_t c = cap_inet_csum(f + n, 20);
 		f[n + 10] = (uint8_t)(c >> 8), f[n + 11] = (uint8_t)c;
 		n += 20;
 	} else {

@@ -23,24 +23,7 @@
 #include "../../capture/attr.h"
 #include "../../capture/rpccap.h"
 
-static char dir[512];
-
-static const char *pcaps(void)
-{
-	static const char *const tries[] = {"tests/pcaps", "../tests/pcaps", "../../tests/pcaps", "../../../tests/pcaps"};
-	if (dir[0])
-		return dir;
-	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		char p[600];
-		snprintf(p, sizeof(p), "%s/v3_basic.pcap", tries[i]);
-		if (access(p, R_OK) == 0) {
-			snprintf(dir, sizeof(dir), "%s", tries[i]);
-			return dir;
-		}
-	}
-	fail_msg("tests/pcaps not found (run from the repository root)");
-	return NULL;
-}
+#include "pcaps.h"
 
 /* Per-RPC CSV of a capture file, through the reader nfscap report uses. */
 static char *csv_of(const char *path)
