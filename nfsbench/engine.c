@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "filelock.h"
 #include "nfsbench.h"
 #include "out.h"
 #include "pattern.h"
@@ -54,8 +55,7 @@ struct nb_file {
 	uint32_t id;        /* in traces and verify headers */
 	uint32_t dir;       /* index into the run's directories */
 	uint32_t gen;       /* bumped by every write */
-	uint16_t users;     /* operations in flight on it */
-	uint8_t excl;       /* one operation owns it (delete, rename, create) */
+	struct fl_file lk;  /* operations in flight on it, and waiting for it */
 	uint8_t exists;
 	uint8_t laid;       /* layout done */
 	/* verify: every block in [0, size) is a verify block of this seed
@@ -97,6 +97,10 @@ struct nb_slot {
 	char name[32];
 	unsigned char *vbuf; /* verify: the blocks of one WRITE */
 	uint64_t ready_at;   /* op_delay */
+	uint64_t seq_next;   /* the file's cursor once this operation starts */
+	struct fl_hold hold; /* on its file, while in flight or waiting */
+	bool waiting;        /* its operation, planned, waits for s->file (on the wait list) */
+	bool waited;         /* ... and did so before it started */
 	struct nb_slot *next;
 };
 
@@ -111,6 +115,7 @@ struct nb_thread {
 	unsigned nconns;
 	struct nb_slot *slots;
 	struct nb_slot *fhead, *ftail; /* free slots, FIFO (op_delay keeps order) */
+	struct nb_slot *whead, *wtail; /* slots whose operation waits for its file, FIFO */
 	struct pollfd *pfd;
 	uint64_t inflight;
 	/* workload */
@@ -130,6 +135,8 @@ struct nb_thread {
 	bool rated;    /* rate_iops or rate_bytes: open-loop arrivals */
 	bool verify;
 	bool quick;    /* the one shared quick-mode file */
+	bool stuck;    /* no operation of the mix could run: wait for a completion */
+	bool exhausted; /* ... and none ever will: stop issuing */
 	int only_kind; /* the group's one operation kind, or -1 */
 	/* results */
 	struct nb_stats st;
@@ -195,14 +202,20 @@ static inline void iv_add(struct nb_stats *s, unsigned sec, uint64_t bytes)
 	}
 }
 
-static void slot_free(struct nb_thread *t, struct nb_slot *s)
+/* Append s to a FIFO of slots (the free ones, or those waiting). */
+static void slot_push(struct nb_slot **head, struct nb_slot **tail, struct nb_slot *s)
 {
 	s->next = NULL;
-	if (t->ftail)
-		t->ftail->next = s;
+	if (*tail)
+		(*tail)->next = s;
 	else
-		t->fhead = s;
-	t->ftail = s;
+		*head = s;
+	*tail = s;
+}
+
+static void slot_free(struct nb_thread *t, struct nb_slot *s)
+{
+	slot_push(&t->fhead, &t->ftail, s);
 }
 
 static struct nb_slot *slot_take(struct nb_thread *t)
@@ -353,28 +366,42 @@ static int op_issue(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 	return 0;
 }
 
-/* Pick a file for an operation: live, and free if the operation needs it
- * alone. Returns its index or -1. */
-HOT int pick_file(struct nb_thread *t, bool exclusive)
+/* How an operation of kind k holds its file while in flight (filelock.h). */
+static enum fl_mode kind_mode(unsigned k)
 {
-	if (!t->nlive)
-		return -1;
-	if (t->nfiles == 1) /* quick mode: the one shared file */
-		return t->files[0].exists && (!exclusive || !t->files[0].users) && !t->files[0].excl ? 0 : -1;
-	for (int tries = 0; tries < 8; tries++) {
-		unsigned i = (unsigned)(rng_next(&t->rng) % t->nfiles);
-		struct nb_file *f = &t->files[i];
-		if (f->exists && !f->excl && (!exclusive || !f->users))
-			return (int)i;
+	switch (k) {
+	case NB_K_READ:
+	case NB_K_READALL:
+		return FL_READ;
+	case NB_K_WRITE:
+	case NB_K_WRITEALL:
+	case NB_K_APPEND:
+		return FL_WRITE;
+	case NB_K_DELETE:
+	case NB_K_RENAME:
+	case NB_K_CREATE:
+	case NB_K_LAYOUT:
+		return FL_EXCL;
+	default:
+		return FL_META;
 	}
-	unsigned start = (unsigned)(rng_next(&t->rng) % t->nfiles);
-	for (unsigned k = 0; k < t->nfiles; k++) {
-		unsigned i = (start + k) % t->nfiles;
-		struct nb_file *f = &t->files[i];
-		if (f->exists && !f->excl && (!exclusive || !f->users))
-			return (int)i;
-	}
-	return -1;
+}
+
+/* Operations on one of the thread's files, by name or handle (not a
+ * directory, not a new file). */
+static bool kind_on_file(unsigned k)
+{
+	return k < NB_K_MAX && k != NB_K_CREATE && k != NB_K_READDIR && k != NB_K_MKDIR && k != NB_K_RMDIR;
+}
+
+/* Could an operation of kind k run at all now, whatever is in flight? */
+static bool kind_possible(const struct nb_thread *t, unsigned k)
+{
+	if (k == NB_K_RMDIR)
+		return t->nmdirs > 0;
+	if ((k == NB_K_DELETE || k == NB_K_RENAME) && t->quick)
+		return false; /* the shared quick-mode file stays */
+	return !kind_on_file(k) || t->nlive > 0;
 }
 
 static uint64_t pick_size(struct nb_thread *t)
@@ -393,10 +420,12 @@ static uint64_t pick_size(struct nb_thread *t)
 }
 
 /* A byte range of len bytes inside [lo, hi), aligned to align: random or
- * from the file's sequential cursor (wrapping). */
-HOT void pick_range(struct nb_thread *t, struct nb_file *f, uint64_t lo, uint64_t hi, uint64_t len,
-		       uint64_t align, uint64_t *off, uint64_t *end)
+ * from the file's sequential cursor (wrapping). The cursor moves only when
+ * the operation starts (to *next). */
+HOT void pick_range(struct nb_thread *t, const struct nb_file *f, uint64_t lo, uint64_t hi, uint64_t len,
+		    uint64_t align, uint64_t *off, uint64_t *end, uint64_t *next)
 {
+	*next = f->cursor;
 	if (hi <= lo) {
 		*off = *end = lo;
 		return;
@@ -407,94 +436,25 @@ HOT void pick_range(struct nb_thread *t, struct nb_file *f, uint64_t lo, uint64_
 		uint64_t span = (hi - lo - len) / align + 1;
 		*off = lo + (rng_next(&t->rng) % span) * align;
 	} else {
-		if (f->cursor < lo || f->cursor + len > hi)
-			f->cursor = lo; /* wrap: sequential runs restart */
-		*off = f->cursor;
-		f->cursor += len;
+		/* wrap: sequential runs restart */
+		*off = f->cursor < lo || f->cursor + len > hi ? lo : f->cursor;
+		*next = *off + len;
 	}
 	*end = *off + len;
 }
 
-static int new_file_slot(struct nb_thread *t)
-{
-	for (unsigned i = 0; i < t->nfiles; i++)
-		if (!t->files[i].exists && !t->files[i].excl && !t->files[i].users && t->files[i].laid)
-			return (int)i;
-	if (t->nfiles == t->capfiles) {
-		unsigned cap = t->capfiles ? t->capfiles * 2 : 16;
-		struct nb_file *n = realloc(t->files, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		t->files = n;
-		t->capfiles = cap;
-	}
-	memset(&t->files[t->nfiles], 0, sizeof(t->files[0]));
-	return (int)t->nfiles++;
-}
-
-/* Plan an operation of kind k on slot s. Returns false when it cannot run
- * now (no file free for it, nothing to rmdir). */
-HOT bool op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
+/* The bytes of file f that an operation of kind k would touch, in
+ * s->off, s->end (and s->seq_next). */
+HOT void plan_range(struct nb_thread *t, struct nb_slot *s, const struct nb_file *f, unsigned k)
 {
 	const struct nb_group *g = t->g;
-	const bool verify = t->verify;
-	int fi = -1;
-	struct nb_file *f = NULL;
-	s->kind = (uint8_t)k;
-	s->step = 0;
-	s->bytes = 0;
-	s->rpcs = 0;
-	s->roff = s->rlen = 0;
-	switch (k) {
-	case NB_K_READ:
-	case NB_K_READALL:
-	case NB_K_WRITE:
-	case NB_K_WRITEALL:
-	case NB_K_APPEND:
-	case NB_K_STAT:
-	case NB_K_LOOKUP:
-	case NB_K_OPEN_CLOSE:
-	case NB_K_COMMIT:
-		/* writes own their file within a thread, so reads never see a
-		 * block half-written by the same thread (verify) */
-		fi = pick_file(t, (k == NB_K_WRITEALL || k == NB_K_APPEND || k == NB_K_WRITE) && t->nfiles > 1);
-		break;
-	case NB_K_DELETE:
-	case NB_K_RENAME:
-		fi = t->nfiles > 1 ? pick_file(t, true) : -1;
-		break;
-	case NB_K_CREATE:
-		fi = new_file_slot(t);
-		break;
-	case NB_K_READDIR:
-		s->file = (unsigned)(rng_next(&t->rng) % t->sh->ndirs);
-		s->cookie = 0;
-		memset(s->verf, 0, sizeof(s->verf));
-		return true;
-	case NB_K_MKDIR:
-		/* the run's salt keeps names of a later run over the same
-		 * directory from colliding with what this one left */
-		snprintf(s->name, sizeof(s->name), "m%x.%u.%u", t->sh->salt, t->idx, t->ncreated++);
-		return true;
-	case NB_K_RMDIR:
-		if (!t->nmdirs)
-			return false;
-		memcpy(s->name, t->mdirs[t->nmdirs - 1], sizeof(s->name));
-		t->nmdirs--;
-		return true;
-	default:
-		return false;
-	}
-	if (fi < 0)
-		return false;
-	s->file = (unsigned)fi;
-	f = &t->files[fi];
 	/* quick mode aligns to its --bs, profiles to the block sizes */
-	uint64_t align_r = verify ? NB_VERIFY_BLOCK : t->quick ? g->read_size : g->read_bs;
-	uint64_t align_w = verify ? NB_VERIFY_BLOCK : t->quick ? g->write_size : g->write_bs;
+	uint64_t align_r = t->verify ? NB_VERIFY_BLOCK : t->quick ? g->read_size : g->read_bs;
+	uint64_t align_w = t->verify ? NB_VERIFY_BLOCK : t->quick ? g->write_size : g->write_bs;
+	s->off = s->end = 0;
 	switch (k) {
 	case NB_K_READ:
-		pick_range(t, f, f->lo, min64(f->hi, f->size), g->read_size, align_r, &s->off, &s->end);
+		pick_range(t, f, f->lo, min64(f->hi, f->size), g->read_size, align_r, &s->off, &s->end, &s->seq_next);
 		break;
 	case NB_K_READALL:
 		s->off = f->lo;
@@ -502,7 +462,7 @@ HOT bool op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
 		break;
 	case NB_K_WRITE:
 		pick_range(t, f, f->lo, min64(f->hi, f->size ? f->size : f->hi), g->write_size, align_w, &s->off,
-			   &s->end);
+			   &s->end, &s->seq_next);
 		if (s->end == s->off) { /* an empty file: write at its start */
 			s->off = f->lo;
 			s->end = f->lo + g->write_size;
@@ -515,8 +475,157 @@ HOT bool op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
 			s->end = s->off + g->write_size;
 		break;
 	case NB_K_APPEND:
-		s->off = verify ? (f->size + NB_VERIFY_BLOCK - 1) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK : f->size;
+		s->off = t->verify ? (f->size + NB_VERIFY_BLOCK - 1) / NB_VERIFY_BLOCK * NB_VERIFY_BLOCK : f->size;
 		s->end = s->off + g->write_size;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The range an operation holds: what its RPCs touch (a read of nothing
+ * still sends one READ of read_bs, which sees EOF or a new write). An
+ * append holds from its offset on: appends to a file go one at a time,
+ * and one waiting is not overtaken by a later one at the new end. */
+static uint64_t hold_end(const struct nb_thread *t, const struct nb_slot *s)
+{
+	if (s->kind == NB_K_APPEND)
+		return UINT64_MAX;
+	return kind_mode(s->kind) == FL_READ && s->end == s->off ? s->off + t->g->read_bs : s->end;
+}
+
+/* May a new operation of kind k on slot s run on file i now (its range
+ * planned into s)? */
+HOT bool try_file(struct nb_thread *t, struct nb_slot *s, unsigned k, unsigned i)
+{
+	const struct nb_file *f = &t->files[i];
+	if (!f->exists || f->lk.excl)
+		return false;
+	plan_range(t, s, f, k);
+	return fl_may(&f->lk, kind_mode(k), s->off, hold_end(t, s), NULL);
+}
+
+/* A file free for an operation of kind k on slot s: random ones first,
+ * then a scan. Returns its index, or -1 when every file is busy. */
+HOT int pick_file(struct nb_thread *t, struct nb_slot *s, unsigned k)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned i = (unsigned)(rng_next(&t->rng) % t->nfiles);
+		if (try_file(t, s, k, i))
+			return (int)i;
+	}
+	unsigned start = (unsigned)(rng_next(&t->rng) % t->nfiles);
+	for (unsigned n = 0; n < t->nfiles; n++)
+		if (try_file(t, s, k, (start + n) % t->nfiles))
+			return (int)((start + n) % t->nfiles);
+	return -1;
+}
+
+static int new_file_slot(struct nb_thread *t)
+{
+	for (unsigned i = 0; i < t->nfiles; i++) {
+		const struct nb_file *f = &t->files[i];
+		if (!f->exists && !f->lk.excl && !f->lk.users && !f->lk.waiters && f->laid)
+			return (int)i;
+	}
+	if (t->nfiles == t->capfiles) {
+		unsigned cap = t->capfiles ? t->capfiles * 2 : 16;
+		struct nb_file *n = realloc(t->files, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		t->files = n;
+		t->capfiles = cap;
+	}
+	memset(&t->files[t->nfiles], 0, sizeof(t->files[0]));
+	return (int)t->nfiles++;
+}
+
+static void wait_add(struct nb_thread *t, struct nb_slot *s)
+{
+	slot_push(&t->whead, &t->wtail, s);
+}
+
+static void wait_stop(struct nb_thread *t, struct nb_slot *s)
+{
+	if (s->waiting)
+		fl_unwait(&t->files[s->file].lk, &s->hold);
+	s->waiting = false;
+}
+
+enum plan { PLAN_OK, PLAN_WAIT, PLAN_SKIP };
+
+/* Plan an operation of kind k on slot s. PLAN_WAIT: every file is busy
+ * for it; it waits, planned, in its file's queue (s->waiting), where
+ * nothing that clashes with it overtakes it, so the mix stays what the
+ * profile asks. PLAN_SKIP: it cannot run at all (no file left, nothing to
+ * rmdir, no memory). */
+HOT enum plan op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
+{
+	const bool verify = t->verify;
+	int fi = -1;
+	struct nb_file *f = NULL;
+	s->kind = (uint8_t)k;
+	s->step = 0;
+	s->bytes = 0;
+	s->rpcs = 0;
+	s->roff = s->rlen = 0;
+	if (!kind_possible(t, k)) {
+		wait_stop(t, s);
+		return PLAN_SKIP;
+	}
+	switch (k) {
+	case NB_K_CREATE:
+		fi = new_file_slot(t);
+		if (fi < 0)
+			return PLAN_SKIP;
+		break;
+	case NB_K_READDIR:
+		s->file = (unsigned)(rng_next(&t->rng) % t->sh->ndirs);
+		s->cookie = 0;
+		memset(s->verf, 0, sizeof(s->verf));
+		return PLAN_OK;
+	case NB_K_MKDIR:
+		/* the run's salt keeps names of a later run over the same
+		 * directory from colliding with what this one left */
+		snprintf(s->name, sizeof(s->name), "m%x.%u.%u", t->sh->salt, t->idx, t->ncreated++);
+		return PLAN_OK;
+	case NB_K_RMDIR:
+		memcpy(s->name, t->mdirs[t->nmdirs - 1], sizeof(s->name));
+		t->nmdirs--;
+		return PLAN_OK;
+	default:
+		if (s->waiting) {
+			struct nb_file *w = &t->files[s->file];
+			if (w->exists) {
+				if (k == NB_K_APPEND) /* at the end as it is now */
+					plan_range(t, s, w, k);
+				if (!fl_may(&w->lk, kind_mode(k), s->off, hold_end(t, s), &s->hold))
+					return PLAN_WAIT;
+				fi = (int)s->file;
+			}
+			wait_stop(t, s); /* it goes, or its file is gone (plan anew) */
+		}
+		if (fi < 0)
+			fi = pick_file(t, s, k);
+		if (fi < 0) {
+			unsigned i = (unsigned)(rng_next(&t->rng) % t->nfiles);
+			while (!t->files[i].exists) /* kind_possible: one exists */
+				i = (i + 1) % t->nfiles;
+			plan_range(t, s, &t->files[i], k);
+			s->file = i;
+			s->waiting = s->waited = true;
+			fl_wait(&t->files[i].lk, &s->hold, kind_mode(k), s->off, hold_end(t, s));
+			return PLAN_WAIT;
+		}
+		break;
+	}
+	s->file = (unsigned)fi;
+	f = &t->files[fi];
+	switch (k) {
+	case NB_K_READ:
+	case NB_K_WRITE:
+		if (!t->g->random)
+			f->cursor = s->seq_next;
 		break;
 	case NB_K_RENAME:
 		snprintf(s->name, sizeof(s->name), "r%x.%u.%u", t->sh->salt, t->idx, t->ncreated++);
@@ -539,28 +648,48 @@ HOT bool op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
 	}
 	if (k == NB_K_WRITE || k == NB_K_WRITEALL || k == NB_K_APPEND || k == NB_K_CREATE)
 		f->gen++;
-	if (k == NB_K_DELETE || k == NB_K_RENAME || k == NB_K_CREATE || (t->nfiles > 1 && (k == NB_K_WRITE ||
-	    k == NB_K_WRITEALL || k == NB_K_APPEND)))
-		f->excl = 1;
-	else
-		f->users++;
-	return true;
+	fl_take(&f->lk, &s->hold, kind_mode(k), s->off, hold_end(t, s));
+	return PLAN_OK;
 }
 
 HOT void op_release(struct nb_thread *t, struct nb_slot *s)
 {
 	if (s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR || s->kind == NB_K_READDIR)
 		return;
-	struct nb_file *f = &t->files[s->file];
-	if (f->excl)
-		f->excl = 0;
-	else if (f->users)
-		f->users--;
+	fl_drop(&t->files[s->file].lk, &s->hold);
 }
 
-/* Choose and start the next operation on slot s. Returns 1 when an RPC
- * was issued, 0 when nothing may start now (the slot stays free), -1 when
- * the connection broke. */
+/* A kind drawn by the group's weights. */
+HOT unsigned draw_kind(struct nb_thread *t)
+{
+	const struct nb_group *g = t->g;
+	if (t->only_kind >= 0)
+		return (unsigned)t->only_kind;
+	unsigned x = (unsigned)(rng_next(&t->rng) % g->wsum), k = 0;
+	for (; k < NB_K_MAX; k++) {
+		if (x < g->weight[k])
+			break;
+		x -= g->weight[k];
+	}
+	return k;
+}
+
+/* Can any kind of the group's mix run now? */
+static bool mix_possible(const struct nb_thread *t)
+{
+	for (unsigned k = 0; k < NB_K_MAX; k++)
+		if (t->g->weight[k] && kind_possible(t, k))
+			return true;
+	return false;
+}
+
+enum { START_BROKEN = -1, START_NONE, START_ISSUED, START_WAIT };
+
+/* Choose and start the next operation on slot s (or the one it waits
+ * with). Returns START_ISSUED when an RPC was issued, START_WAIT when the
+ * operation waits for its file (the caller puts s on the wait list),
+ * START_NONE when nothing may start now (the slot stays free),
+ * START_BROKEN when the connection broke. */
 static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 {
 	const struct nb_group *g = t->g;
@@ -569,7 +698,7 @@ static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 		while (t->layout_next < t->nfiles && t->files[t->layout_next].laid)
 			t->layout_next++;
 		if (t->layout_next >= t->nfiles)
-			return 0;
+			return START_NONE;
 		struct nb_file *f = &t->files[t->layout_next++];
 		s->kind = NB_K_LAYOUT;
 		s->file = (unsigned)(f - t->files);
@@ -581,32 +710,41 @@ static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 		s->step = t->sh->prof->fs.single[0] ? 2 : 0;
 		s->off = f->lo + (f->size > f->lo ? min64(f->size, f->hi) - f->lo : 0);
 		s->end = f->target;
-		f->excl = 1;
+		fl_take(&f->lk, &s->hold, FL_EXCL, 0, 0);
 		if (s->step == 2 && s->off >= s->end) {
-			f->excl = 0;
+			fl_drop(&f->lk, &s->hold);
 			f->laid = 1;
 			return op_start(t, s, now);
 		}
-		return op_issue(t, s, now) ? -1 : 1;
+		return op_issue(t, s, now) ? START_BROKEN : START_ISSUED;
 	}
-	if (!t->issuing || t->issued >= t->quota)
-		return 0;
-	if (t->rated && t->next_arrival > now)
-		return 0;
-	unsigned k = 0;
-	bool ok = t->only_kind >= 0 && op_plan(t, s, (unsigned)t->only_kind);
-	for (int tries = 0; tries < 8 && !ok && t->only_kind < 0; tries++) {
-		unsigned x = (unsigned)(rng_next(&t->rng) % g->wsum);
-		for (k = 0; k < NB_K_MAX; k++) {
-			if (x < g->weight[k])
-				break;
-			x -= g->weight[k];
+	if (!t->issuing || t->exhausted || t->issued >= t->quota)
+		return START_NONE;
+	const bool waited = s->waiting; /* its arrival is already scheduled */
+	if (!waited) {
+		s->waited = false;
+		if (t->rated && t->next_arrival > now)
+			return START_NONE;
+	}
+	enum plan p;
+	unsigned k;
+	for (int tries = 0;; tries++) {
+		k = s->waiting ? s->kind : draw_kind(t);
+		if ((p = op_plan(t, s, k)) != PLAN_SKIP)
+			break;
+		/* the mix asked for it and got none: say so in the results */
+		if (now >= t->sh->ramp_end)
+			t->st.op[k].skipped++;
+		s->waited = false; /* what is drawn next has not waited */
+		if (!mix_possible(t) || tries >= 64) {
+			/* with nothing in flight nothing can change */
+			if (!t->inflight && !t->whead && !mix_possible(t))
+				t->exhausted = true;
+			t->stuck = true;
+			return START_NONE;
 		}
-		ok = op_plan(t, s, k);
 	}
-	if (!ok)
-		return 0;
-	if (t->rated) {
+	if (t->rated && !waited) {
 		double gap = t->rate_gap_ns;
 		if (t->rate_bps > 0)
 			gap = (double)(s->end > s->off ? s->end - s->off : 0) * 1e9 / t->rate_bps;
@@ -614,17 +752,22 @@ static int op_start(struct nb_thread *t, struct nb_slot *s, uint64_t now)
 			gap *= -log(1.0 - rng_unit(&t->rng));
 		s->start = t->next_arrival; /* coordinated omission: from the schedule */
 		t->next_arrival += (uint64_t)gap;
-	} else {
-		s->start = now;
 	}
+	if (p == PLAN_WAIT)
+		return START_WAIT;
+	if (!t->rated)
+		s->start = now; /* closed loop: from when it could start */
 	s->counted = s->start >= t->sh->ramp_end;
-	if (s->counted)
+	if (s->counted) {
 		t->issued++;
+		if (s->waited)
+			t->st.op[k].deferred++;
+	}
 	if (op_issue(t, s, now)) {
 		op_release(t, s);
-		return -1;
+		return START_BROKEN;
 	}
-	return 1;
+	return START_ISSUED;
 }
 
 /* Verify blocks are 4 KiB and libnfs 4.0's NFSv4 WRITEs at most 2: a verify
@@ -834,7 +977,7 @@ HOT void op_finished(struct nb_thread *t, struct nb_slot *s, uint32_t status, ui
 	struct nb_shared *sh = t->sh;
 	if (s->kind == NB_K_LAYOUT) {
 		struct nb_file *f = &t->files[s->file];
-		f->excl = 0;
+		fl_drop(&f->lk, &s->hold);
 		t->layout_bytes += s->bytes;
 		if (!status) {
 			f->laid = 1;
@@ -885,6 +1028,7 @@ static void on_done(struct nfsio_req *req, const struct nfsio_result *r)
 		t->last_progress = now;
 	c->inflight--;
 	t->inflight--;
+	t->stuck = false; /* what could not run may now */
 
 	bool counted = s->counted && s->issue >= sh->ramp_end && now <= sh->end;
 	if (counted) {
@@ -933,9 +1077,13 @@ static void on_done(struct nfsio_req *req, const struct nfsio_result *r)
 	 * of those scans all of libnfs 4.0's 1024 reply buckets. */
 	if (!t->g->op_delay_ns && !c->broken && !t->fhead) {
 		int rc = op_start(t, s, now);
-		if (rc > 0)
+		if (rc == START_ISSUED)
 			return;
-		if (rc < 0)
+		if (rc == START_WAIT) {
+			wait_add(t, s);
+			return;
+		}
+		if (rc == START_BROKEN)
 			c->broken = 1;
 	}
 	s->ready_at = now + t->g->op_delay_ns;
@@ -1008,9 +1156,37 @@ static void snapshot_stonewall(struct nb_thread *t)
 	t->sw->niv = 0;
 }
 
-/* Start operations on free connections' slots while allowed. */
+/* Start operations while allowed: first those waiting for their file,
+ * oldest first, then new ones on free connections' slots. */
 static void refill(struct nb_thread *t, uint64_t now)
 {
+	struct nb_slot *w = t->whead;
+	bool none = false;
+	t->whead = t->wtail = NULL;
+	while (w) {
+		struct nb_slot *s = w;
+		w = s->next;
+		if (s->c->dead || s->c->broken) {
+			/* its connection is down: free the file for the others */
+			wait_stop(t, s);
+			slot_free(t, s);
+			continue;
+		}
+		int rc = none ? START_NONE : op_start(t, s, now);
+		if (rc == START_WAIT || rc == START_NONE) {
+			none = none || rc == START_NONE;
+			if (s->waiting) {
+				wait_add(t, s);
+				continue;
+			}
+		}
+		if (rc == START_BROKEN)
+			s->c->broken = 1;
+		if (rc != START_ISSUED)
+			slot_free(t, s);
+	}
+	if (none)
+		return;
 	unsigned guard = 0;
 	while (t->fhead && t->fhead->ready_at <= now && guard++ < 4 * NB_MAX_SLOTS) {
 		struct nb_slot *s = t->fhead;
@@ -1024,9 +1200,13 @@ static void refill(struct nb_thread *t, uint64_t now)
 		}
 		slot_take(t);
 		int rc = op_start(t, s, now);
-		if (rc <= 0) {
+		if (rc == START_WAIT) {
+			wait_add(t, s);
+			continue;
+		}
+		if (rc != START_ISSUED) {
 			slot_free(t, s);
-			if (rc < 0)
+			if (rc == START_BROKEN)
 				s->c->broken = 1;
 			break;
 		}
@@ -1050,7 +1230,7 @@ static void run_phase(struct nb_thread *t, bool layout)
 
 	for (;;) {
 		now = tm_mono_ns();
-		if (!layout && t->issuing && (nb_stop || now >= sh->end || t->issued >= t->quota)) {
+		if (!layout && t->issuing && (nb_stop || now >= sh->end || t->issued >= t->quota || t->exhausted)) {
 			t->issuing = false;
 			drain_until = now + cfg->timeout_ns;
 		}
@@ -1092,9 +1272,11 @@ static void run_phase(struct nb_thread *t, bool layout)
 		/* sleep until a reply, the end, the next arrival or a delayed slot */
 		uint64_t wake = now + 100000000u;
 		if (t->issuing && !layout) {
+			if (t->exhausted)
+				wake = now; /* stop at once */
 			if (sh->end != UINT64_MAX && sh->end < wake)
 				wake = sh->end;
-			if (t->fhead) {
+			if (t->fhead && !t->stuck) {
 				uint64_t at = t->fhead->ready_at;
 				if (t->rated && t->next_arrival > at)
 					at = t->next_arrival;
@@ -1525,6 +1707,28 @@ static void progress_line(struct nb_shared *sh, uint64_t now, uint64_t *prev_ops
 	free(h);
 }
 
+/* Never silently: operations of the mix that could not run, and threads
+ * that found nothing left to do, are told on stderr (and counted in the
+ * results). */
+static void warn_skipped(const struct nb_profile *prof, const struct nb_result *res,
+			 const struct nb_thread *threads, unsigned nthreads)
+{
+	for (unsigned g = 0; g < prof->ngroups; g++)
+		for (unsigned k = 0; k < NB_K_MAX; k++) {
+			uint64_t n = res->groups[g].st.op[k].skipped;
+			if (n)
+				fprintf(stderr, "nfsbench: group %s: %llu %s operation(s) of the mix skipped: %s\n",
+					prof->groups[g].name, (unsigned long long)n, nb_kind_name(k),
+					k == NB_K_RMDIR	   ? "no directory made by mkdir was left to remove"
+					: k == NB_K_CREATE ? "out of memory for the file table"
+							   : "no file of the thread's fileset was left");
+		}
+	for (unsigned i = 0; i < nthreads; i++)
+		if (threads[i].exhausted)
+			fprintf(stderr, "nfsbench: thread %u (group %s) stopped early: no operation of its mix can run "
+				"any more\n", i, threads[i].g->name);
+}
+
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
 
 static bool thread_flag(struct nb_thread *t, bool layout)
@@ -1829,6 +2033,7 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 		if (res->have_stonewall)
 			nb_stats_merge(&res->stonewall, t->sw ? t->sw : &t->st);
 	}
+	warn_skipped(prof, res, threads, started);
 	if (cfg->verify && !layout_failed) {
 		unsigned unmarked = mark_files(&sh);
 		if (unmarked && (!cfg->json || isatty(STDERR_FILENO)))

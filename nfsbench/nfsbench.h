@@ -70,6 +70,10 @@ struct nb_opstat {
 	struct nb_errcount err[NB_MAX_ERRKINDS];
 	unsigned nerr;
 	uint64_t err_other; /* kinds beyond NB_MAX_ERRKINDS */
+	/* operations (of a workload's mix) that the mix asked for but that
+	 * could not run at all (no file left, nothing to rmdir), and those
+	 * that had to wait for their file before they could start */
+	uint64_t skipped, deferred;
 	struct hist lat;
 };
 

@@ -92,6 +92,8 @@ static void op_section(struct out *o, const char *name, const struct nb_opstat *
 	rate_fields(o, s->count, s->bytes, secs);
 	out_u64(o, "errors", "errors", s->errors, NULL);
 	errors_by_status(o, s);
+	out_u64(o, "skipped", "skipped (could not run)", s->skipped, NULL);
+	out_u64(o, "deferred", "waited for their file", s->deferred, NULL);
 	lat_section(o, &s->lat);
 	out_json(o, "hist", hist_to_json(&s->lat));
 	out_end(o);
@@ -107,21 +109,31 @@ static void totals(const struct nb_stats *st, uint64_t *ops, uint64_t *bytes, ui
 	}
 }
 
+/* A kind the results speak of: it ran, failed, or could not run. */
+static bool op_shown(const struct nb_opstat *s)
+{
+	return s->count || s->errors || s->skipped;
+}
+
 /* ops.<kind> for every kind that ran, then total. */
 static void stats_sections(struct out *o, const struct nb_stats *st, double secs)
 {
 	uint64_t ops, bytes, errors;
 	totals(st, &ops, &bytes, &errors);
 	out_begin(o, "ops", NULL);
-	for (unsigned i = 0; i < NB_K_MAX; i++)
-		if (st->op[i].count || st->op[i].errors)
+	uint64_t skipped = 0;
+	for (unsigned i = 0; i < NB_K_MAX; i++) {
+		skipped += st->op[i].skipped;
+		if (op_shown(&st->op[i]))
 			op_section(o, nb_kind_name(i), &st->op[i], i == NB_K_COMMIT && !secs ? 0 : secs, ops);
+	}
 	out_end(o);
 	out_begin(o, "total", "total");
 	out_u64(o, "count", "operations", ops, NULL);
 	out_u64(o, "bytes", "bytes", bytes, NULL);
 	rate_fields(o, ops, bytes, secs);
 	out_u64(o, "errors", "errors", errors, NULL);
+	out_u64(o, "skipped", "operations skipped (could not run)", skipped, NULL);
 	out_u64(o, "rpcs_issued", "RPCs issued", st->rpcs_issued, NULL);
 	out_u64(o, "rpcs_uncounted", "RPCs not counted (layout, ramp, drain)", st->rpcs_uncounted, NULL);
 	out_u64(o, "connection_errors", "connections lost", st->conn_errors, NULL);
@@ -238,7 +250,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 	static const struct out_col scols[] = {
 		{ "group", "group" },	     { "op", "op" },	       { "count", "count" },
 		{ "ops_per_sec", "ops/s" },  { "share", "share%" },    { "bytes_per_sec", "bytes/s" },
-		{ "errors", "errors" },	     { "mean_ns", "mean_us" }, { "p50_ns", "p50_us" },
+		{ "errors", "errors" },	     { "skipped", "skipped" }, { "mean_ns", "mean_us" }, { "p50_ns", "p50_us" },
 		{ "p99_ns", "p99_us" },	     { "max_ns", "max_us" },
 	};
 	out_table_begin(o, "summary", "summary", scols, sizeof(scols) / sizeof(scols[0]));
@@ -249,7 +261,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 		totals(st, &ops, &bytes, &errors);
 		for (unsigned k = 0; k < NB_K_MAX; k++) {
 			const struct nb_opstat *s = &st->op[k];
-			if (!s->count && !s->errors)
+			if (!op_shown(s))
 				continue;
 			bool json = cfg->json;
 			out_row_begin(o);
@@ -260,6 +272,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 			out_cell_dbl(o, ops ? 100.0 * (double)s->count / (double)ops : 0, "%.1f");
 			out_cell_dbl(o, gs > 0 ? (double)s->bytes / gs : 0, "%.0f");
 			out_cell_u64(o, s->errors);
+			out_cell_u64(o, s->skipped);
 			/* JSON keeps ns; the text table shows microseconds */
 			double div = json ? 1 : 1000;
 			out_cell_dbl(o, hist_mean(&s->lat) / div, json ? "%.0f" : "%.1f");

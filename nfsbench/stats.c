@@ -79,6 +79,8 @@ static void opstat_merge(struct nb_opstat *a, const struct nb_opstat *b)
 		err_add(a, b->err[e].status, b->err[e].count);
 	a->err_other += b->err_other;
 	a->errors += b->errors;
+	a->skipped += b->skipped;
+	a->deferred += b->deferred;
 	hist_merge(&a->lat, &b->lat);
 }
 

@@ -154,6 +154,59 @@ vrun vmixed2 v4 --verify
 check "verify sequence: after plain writes into verified files, no false alarm ($(jqv .total.verify_errors "$T_TMP/v4.out") errors, $(jqv .total.verify_unjudged "$T_TMP/v4.out") blocks not judged, $(jqv .result.relaid_files "$T_TMP/v4.out") files laid out again)" \
 	bash -c "$(declare -f vok jqv); T_TMP=$T_TMP vok v4 && test \$((\$(jqv .total.verify_unjudged $T_TMP/v4.out) + \$(jqv .result.relaid_files $T_TMP/v4.out))) -gt 0"
 
+# --- the mix that runs is the mix the profile asks for ----------------------------
+# 16 RPCs in flight on each of 2 connections, 2 files per thread: a file is
+# never idle. Writes, appends, whole-file writes and renames once waited for
+# an idle file that never came and were silently replaced by reads (0 % of
+# the 30 % writes of configs/random-4k.json ran).
+mix() { # name ops [--verify]
+	cat >"$T_TMP/$1.json" <<EOF
+{ "time": "2s", "fileset": { "directory": "t/$1", "files": 4, "size": "256k" },
+  "threadgroups": [ { "name": "g", "threads": 2, "connections": 2, "slots": 16, "ops": { $2 },
+      "random": true, "read_size": "4k", "read_bs": "4k", "write_size": "4k", "write_bs": "4k" } ] }
+EOF
+	run --profile "$T_TMP/$1.json" ${3:-} --json >"$T_TMP/$1.out" 2>"$T_TMP/$1.err"
+	echo $? >"$T_TMP/$1.rc"
+}
+shares() { jq -r '[.ops | to_entries[] | "\(.key) \(.value.share | floor)%"] | join(", ")' "$1"; }
+mix_ok() { # name op:weight...: ran clean, each op's share of completed operations within 10 points
+	local out=$T_TMP/$1.out
+	shift
+	test "$(cat "${out%.out}.rc")" = 0 -a "$(jqv .total.errors "$out")" = 0 -a "$(jqv .total.count "$out")" -gt 200 || return 1
+	for w in "$@"; do
+		jq -e --arg op "${w%%:*}" --argjson w "${w##*:}" \
+			'(.ops[$op].count // 0) * 100 / .total.count | . >= $w - 10 and . <= $w + 10' "$out" >/dev/null || return 1
+	done
+}
+mix mixrw '"read": 70, "write": 30'
+check "mix: read 70 / write 30 with every file busy runs as asked ($(shares "$T_TMP/mixrw.out"))" \
+	mix_ok mixrw read:70 write:30
+mix mixdata '"read": 40, "write": 20, "append": 20, "writeall": 20' --verify
+check "mix: writes, appends and whole-file writes among reads, with --verify ($(shares "$T_TMP/mixdata.out"); $(jqv .total.verify_errors "$T_TMP/mixdata.out") verify errors)" \
+	bash -c "$(declare -f mix_ok jqv); T_TMP=$T_TMP mix_ok mixdata read:40 write:20 append:20 writeall:20 && test \$(jqv .total.verify_errors $T_TMP/mixdata.out) = 0"
+mix mixmeta '"stat": 50, "lookup": 20, "rename": 30'
+check "mix: renames (a file alone) among lookups and stats ($(shares "$T_TMP/mixmeta.out"))" \
+	mix_ok mixmeta stat:50 lookup:20 rename:30
+# what cannot run is said, not hidden: no rmdir without a mkdir, no delete
+# once every file is gone (that run once spun forever)
+cat >"$T_TMP/skip.json" <<EOF
+{ "fileset": { "directory": "t/skip", "files": 2, "size": "4k" },
+  "threadgroups": [ { "name": "g", "threads": 1, "connections": 1, "slots": 2, "ops": { "stat": 1, "rmdir": 1 }, "ops_limit": 40 } ] }
+EOF
+run --profile "$T_TMP/skip.json" --json >"$T_TMP/skip.out" 2>"$T_TMP/skip.err"
+check "mix: rmdirs that cannot run are counted as skipped and told ($(jqv '.ops.rmdir.skipped // 0' "$T_TMP/skip.out") skipped; $(head -1 "$T_TMP/skip.err"))" \
+	test "$(jqv '.ops.rmdir.skipped // 0' "$T_TMP/skip.out")" -gt 0 -a "$(jqv .ops.stat.count "$T_TMP/skip.out")" = 40 -a \
+	"$(grep -c 'g: [0-9]* rmdir operation(s) of the mix skipped' "$T_TMP/skip.err")" = 1
+cat >"$T_TMP/delall.json" <<EOF
+{ "fileset": { "directory": "t/delall", "files": 4, "size": "4k" },
+  "threadgroups": [ { "name": "g", "threads": 1, "connections": 1, "slots": 2, "ops": { "delete": 1 }, "ops_limit": 10 } ] }
+EOF
+"$LAB" exec guest1 timeout 20 "$NB" --url "$URL" --profile "$T_TMP/delall.json" --json >"$T_TMP/delall.out" 2>"$T_TMP/delall.err"
+rc=$?
+check "mix: 10 deletes asked of 4 files: 4 run, the rest told, the run ends (rc $rc; $(tail -1 "$T_TMP/delall.err"))" \
+	test "$rc" = 0 -a "$(jqv .ops.delete.count "$T_TMP/delall.out")" = 4 -a "$(jqv '.ops.delete.skipped // 0' "$T_TMP/delall.out")" -gt 0 -a \
+	"$(grep -c 'stopped early' "$T_TMP/delall.err")" = 1
+
 # --- rate control ----------------------------------------------------------
 cat >"$T_TMP/rate.json" <<EOF
 { "time": "20s", "fileset": { "directory": "t/rate", "files": 8, "size": "1m" },

@@ -1,5 +1,6 @@
-/* test_nfsbench.c - unit tests of nfsbench's trace format, write pattern and
- * statistics merge (the engine itself is tested against the lab). */
+/* test_nfsbench.c - unit tests of nfsbench's trace format, write pattern,
+ * statistics merge and the engine's per-file holds and queue (the engine
+ * itself is tested against the lab). */
 #include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "filelock.h"
 #include "nfsbench.h"
 #include "pattern.h"
 #include "trace.h"
@@ -178,6 +180,9 @@ static void test_stats_merge(void **state)
 	hist_record(&y.op[NB_K_READ].lat, 2000);
 	x.rpcs_issued = 10;
 	y.rpcs_issued = 5;
+	x.op[NB_K_RMDIR].skipped = 4;
+	y.op[NB_K_RMDIR].skipped = 3;
+	y.op[NB_K_WRITE].deferred = 7;
 	/* x has 2 seconds of series, y 40: the merge grows x */
 	x.niv = 0;
 	assert_int_equal(nb_stats_merge(&x, &y), 0);
@@ -188,6 +193,8 @@ static void test_stats_merge(void **state)
 	assert_int_equal(x.op[NB_K_READ].err[0].count, 3);
 	assert_int_equal(x.op[NB_K_READ].lat.count, 2);
 	assert_int_equal(x.rpcs_issued, 15);
+	assert_int_equal(x.op[NB_K_RMDIR].skipped, 7);
+	assert_int_equal(x.op[NB_K_WRITE].deferred, 7);
 
 	/* more kinds than the table holds are counted, not lost */
 	struct nb_opstat o;
@@ -439,6 +446,99 @@ static void test_cli_numbers(void **state)
 	assert_non_null(strstr(out, "bad number '-1': negative"));
 }
 
+/* Which operations may share a file: one hold in force, then a newcomer. */
+static void test_filelock_rules(void **state)
+{
+	(void)state;
+	static const struct {
+		enum fl_mode held;
+		uint64_t hoff, hend;
+		enum fl_mode m;
+		uint64_t off, end;
+		bool may;
+	} cases[] = {
+		{ FL_READ, 0, 8192, FL_READ, 4096, 12288, true },      /* readers share */
+		{ FL_READ, 0, 8192, FL_WRITE, 4096, 12288, false },    /* a block being read */
+		{ FL_WRITE, 0, 8192, FL_READ, 4096, 8192, false },     /* a block being written: verify */
+		{ FL_WRITE, 0, 8192, FL_WRITE, 8191, 8192, false },    /* one byte is enough */
+		{ FL_WRITE, 0, 8192, FL_READ, 8192, 16384, true },     /* adjacent, no overlap */
+		{ FL_WRITE, 4096, 8192, FL_WRITE, 0, 4096, true },
+		{ FL_WRITE, 0, UINT64_MAX, FL_WRITE, 1 << 30, (1 << 30) + 4096, false }, /* an append */
+		{ FL_WRITE, 0, 8192, FL_META, 0, 0, true },            /* GETATTR during a WRITE */
+		{ FL_META, 0, 0, FL_EXCL, 0, 0, false },               /* RENAME during a LOOKUP */
+		{ FL_READ, 0, 4096, FL_EXCL, 0, 0, false },            /* DELETE during a READ */
+		{ FL_EXCL, 0, 0, FL_META, 0, 0, false },               /* LOOKUP during a RENAME */
+		{ FL_EXCL, 0, 0, FL_READ, 0, 4096, false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fl_file f = { 0 };
+		struct fl_hold h;
+		assert_true(fl_may(&f, cases[i].held, cases[i].hoff, cases[i].hend, NULL));
+		fl_take(&f, &h, cases[i].held, cases[i].hoff, cases[i].hend);
+		if (fl_may(&f, cases[i].m, cases[i].off, cases[i].end, NULL) != cases[i].may)
+			fail_msg("case %zu: expected %s", i, cases[i].may ? "may" : "may not");
+		fl_drop(&f, &h);
+		assert_true(fl_may(&f, cases[i].m, cases[i].off, cases[i].end, NULL));
+		assert_int_equal(f.users, 0);
+		assert_false(f.excl);
+		assert_null(f.list);
+	}
+}
+
+/* A waiting operation is not overtaken by a newcomer it clashes with (the
+ * engine once skipped writes forever on files that always had reads in
+ * flight), but does not hold up those it does not clash with; among
+ * waiters, the older goes first. */
+static void test_filelock_queue(void **state)
+{
+	(void)state;
+	struct fl_file f = { 0 };
+	struct fl_hold r1, r2, w, n, m, x;
+	fl_take(&f, &r1, FL_READ, 0, 4096);
+	fl_take(&f, &r2, FL_READ, 65536, 69632);
+	assert_false(fl_may(&f, FL_WRITE, 0, 4096, NULL));
+	fl_wait(&f, &w, FL_WRITE, 0, 4096);
+	assert_false(fl_may(&f, FL_WRITE, 0, 4096, &w));  /* r1 is still in flight */
+	assert_false(fl_may(&f, FL_READ, 0, 4096, NULL)); /* would overtake w */
+	assert_true(fl_may(&f, FL_READ, 8192, 12288, NULL));
+	assert_true(fl_may(&f, FL_META, 0, 0, NULL));
+	assert_false(fl_may(&f, FL_EXCL, 0, 0, NULL));
+	/* a younger waiter on the same block waits behind w */
+	fl_wait(&f, &n, FL_READ, 0, 4096);
+	fl_drop(&f, &r1);
+	assert_false(fl_may(&f, FL_READ, 0, 4096, &n));
+	assert_true(fl_may(&f, FL_WRITE, 0, 4096, &w));
+	fl_unwait(&f, &w);
+	fl_take(&f, &w, FL_WRITE, 0, 4096);
+	assert_false(fl_may(&f, FL_READ, 0, 4096, &n)); /* now w is in flight */
+	fl_drop(&f, &w);
+	assert_true(fl_may(&f, FL_READ, 0, 4096, &n));
+	fl_unwait(&f, &n);
+	/* a DELETE waits for the file to empty, and nothing new joins it */
+	fl_wait(&f, &x, FL_EXCL, 0, 0);
+	assert_false(fl_may(&f, FL_EXCL, 0, 0, &x)); /* r2 */
+	assert_false(fl_may(&f, FL_META, 0, 0, NULL));
+	assert_false(fl_may(&f, FL_READ, 1 << 20, (1 << 20) + 4096, NULL));
+	fl_drop(&f, &r2);
+	assert_true(fl_may(&f, FL_EXCL, 0, 0, &x));
+	fl_unwait(&f, &x);
+	fl_take(&f, &x, FL_EXCL, 0, 0);
+	assert_false(fl_may(&f, FL_META, 0, 0, NULL));
+	fl_drop(&f, &x);
+	/* holds leave from the middle of the list too */
+	fl_take(&f, &r1, FL_WRITE, 0, 4096);
+	fl_take(&f, &m, FL_WRITE, 4096, 8192);
+	fl_take(&f, &r2, FL_WRITE, 8192, 12288);
+	fl_drop(&f, &m);
+	assert_true(fl_may(&f, FL_READ, 4096, 8192, NULL));
+	assert_false(fl_may(&f, FL_READ, 0, 4096, NULL));
+	assert_false(fl_may(&f, FL_READ, 8192, 8193, NULL));
+	fl_drop(&f, &r1);
+	fl_drop(&f, &r2);
+	assert_null(f.list);
+	assert_int_equal(f.users + f.writers + f.waiters, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +552,8 @@ int main(void)
 		cmocka_unit_test(test_verify_unknown_blocks),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_cli_numbers),
+		cmocka_unit_test(test_filelock_rules),
+		cmocka_unit_test(test_filelock_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
