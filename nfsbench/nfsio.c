@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -278,9 +279,14 @@ static void readdirplus_cb(struct rpc_context *rpc, int status, void *data, void
 		r.nfs = res->status;
 		if (res->status == NFS3_OK) {
 			READDIRPLUS3resok *o = &res->READDIRPLUS3res_u.resok;
-			for (entryplus3 *e = o->reply.entries; e; e = e->nextentry) {
+			/* libnfs 4.0 decodes entries into a buffer without regard to
+			 * alignment (UBSan: misaligned entryplus3): read each field
+			 * by bytes */
+			const char *e = (const char *)o->reply.entries;
+			while (e) {
 				r.entries++;
-				r.cookie = e->cookie;
+				memcpy(&r.cookie, e + offsetof(entryplus3, cookie), sizeof(r.cookie));
+				memcpy(&e, e + offsetof(entryplus3, nextentry), sizeof(e));
 			}
 			r.eof = o->reply.eof;
 			memcpy(r.verf, o->cookieverf, sizeof(r.verf));
