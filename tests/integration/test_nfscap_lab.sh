@@ -121,18 +121,19 @@ sys.exit(1 if bad or (equal and missing) or not B else 0)
 EOF
 }
 
-# cp_bytes DUMP CSV N: the connections that are not nfsbench's (its trace
-# dump names its ports) carried N bytes of WRITE data and N of READ data
+# cp_bytes DUMP CSV N: the RPCs after nfsbench's last completion (its trace
+# dump) are nfs-cp's: N bytes of WRITE data and N of READ data. (By time, not
+# by port: nfs-cp may bind the reserved port an nfsbench connection had.)
 cp_bytes() {
 	python3 - "$@" <<'EOF'
 import csv, sys
-ports = {l.split()[3].rsplit(':', 1)[1] for l in open(sys.argv[1]) if l.startswith('# conn ')}
+end = max(int(l.split(',')[8]) for l in open(sys.argv[1]) if l[0].isdigit())
 n = int(sys.argv[3])
 got = {'READ': 0, 'WRITE': 0}
 for r in csv.DictReader(open(sys.argv[2])):
-    if r['client'].rsplit(':', 1)[1] not in ports and r['op'] in got and r['data_bytes']:
+    if int(r['call_first_ns']) > end and r['op'] in got and r['data_bytes']:
         got[r['op']] += int(r['data_bytes'])
-print('#   other connections: WRITE %d bytes, READ %d bytes (want %d each)' % (got['WRITE'], got['READ'], n))
+print('#   after nfsbench: WRITE %d bytes, READ %d bytes (want %d each)' % (got['WRITE'], got['READ'], n))
 sys.exit(0 if got['WRITE'] == n and got['READ'] == n else 1)
 EOF
 }
