@@ -151,12 +151,14 @@ for off in ${OFFLOADS:-on off}; do
 		--ops 3000 --connections 2 --slots 16 --no-progress --trace "$d/busy/nb.trc" >/dev/null 2>&1
 	"$LAB" exec guest1 nfs-cp "$T_TMP/data.bin" "nfs://$SIP/export/cp.bin" >/dev/null 2>&1
 	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export?version=4" >/dev/null 2>&1
-	"$LAB" exec guest1 nfs-cp "nfs://$SIP/export/cp.bin" "$T_TMP/back.bin" >/dev/null 2>&1
+	# nfs-cp will not overwrite a file: each round reads back into its own
+	"$LAB" exec guest1 nfs-cp "nfs://$SIP/export/cp.bin" "$d/busy/back.bin" >/dev/null 2>&1
 	cap_stop
 	check "offloads $off: nfscap reads the full capture" \
 		bash -c "'$NFSCAP' report '$d/busy/snap0.pcap' --json --per-rpc '$d/busy/full.csv' >'$d/busy/full.json'"
 	check "offloads $off, busy: every RPC nfsbench issued is found, with its op" \
 		trace_in_capture "$d/busy/nb.trc" "$d/busy/full.csv"
+	check "offloads $off, busy: nfs-cp read back what it wrote" cmp -s "$T_TMP/data.bin" "$d/busy/back.bin"
 	check "offloads $off, busy: nfs-cp's 3000000 bytes written and read back, as WRITE and READ data" \
 		cp_bytes "$d/busy/nb.trc.dump" "$d/busy/full.csv" 3000000
 	check "offloads $off, busy: mean srt equals tshark's wherever tshark counts alike" \
