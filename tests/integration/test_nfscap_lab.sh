@@ -49,6 +49,24 @@ cap_stop() {
 	for p in "${TD_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	TD_PIDS=()
 }
+# captured DIR FN: FN DIR runs under the two captures; when a capture
+# dropped packets (tcpdump says so at exit; seen on a machine loaded by other
+# work), the round is run once more: a capture that lost packets tests
+# nothing of nfscap.
+captured() {
+	local try dropped
+	for try in 1 2; do
+		rm -rf "$1"
+		cap_start "$1" || return 1
+		"$2" "$1" "$try"
+		cap_stop
+		dropped=$(cat "$1"/tcpdump*.err | sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' |
+			awk '{ s += $1 } END { print s + 0 }')
+		[ "$dropped" = 0 ] && return 0
+		echo "#   the captures dropped $dropped packets: the round again"
+	done
+	return 1
+}
 cleanup_extra() { local p; for p in "${TD_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done; }
 # KEEP=DIR keeps the captures for a look afterwards
 trap 'cleanup_extra; if [ -n "${KEEP:-}" ]; then "$LAB" down >/dev/null 2>&1; else t_cleanup; fi' EXIT
@@ -141,19 +159,26 @@ EOF
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 head -c 3000000 /dev/urandom >"$T_TMP/data.bin"
+busy_round() { # dir try
+	"$LAB" exec guest1 "$ROOT/bin/nfsbench" --url "nfs://$SIP/export" --rw randrw --bs 4k --size 4m \
+		--ops 3000 --connections 2 --slots 16 --no-progress --trace "$1/nb.trc" >/dev/null 2>&1
+	# nfs-cp will not overwrite a file: each try writes and reads its own
+	"$LAB" exec guest1 nfs-cp "$T_TMP/data.bin" "nfs://$SIP/export/cp$2.bin" >/dev/null 2>&1
+	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export?version=4" >/dev/null 2>&1
+	"$LAB" exec guest1 nfs-cp "nfs://$SIP/export/cp$2.bin" "$1/back.bin" >/dev/null 2>&1
+}
+sync_round() { # dir try
+	"$LAB" exec guest1 "$ROOT/bin/nfsbench" --url "nfs://$SIP/export" --rw randrw --bs 4k --size 4m \
+		--ops 800 --connections 2 --slots 1 --no-progress --json --trace "$1/nb.trc" >"$1/nb.json" 2>/dev/null
+	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export" >/dev/null 2>&1
+	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export?version=4" >/dev/null 2>&1
+}
 for off in ${OFFLOADS:-on off}; do
 	"$LAB" down >/dev/null 2>&1
 	check "lab up --offloads $off" "$LAB" up --offloads $off
 	d=$T_TMP/$off
 	# 1. pipelined traffic: records packed into segments
-	check "offloads $off: two captures start" cap_start "$d/busy"
-	"$LAB" exec guest1 "$ROOT/bin/nfsbench" --url "nfs://$SIP/export" --rw randrw --bs 4k --size 4m \
-		--ops 3000 --connections 2 --slots 16 --no-progress --trace "$d/busy/nb.trc" >/dev/null 2>&1
-	"$LAB" exec guest1 nfs-cp "$T_TMP/data.bin" "nfs://$SIP/export/cp.bin" >/dev/null 2>&1
-	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export?version=4" >/dev/null 2>&1
-	# nfs-cp will not overwrite a file: each round reads back into its own
-	"$LAB" exec guest1 nfs-cp "nfs://$SIP/export/cp.bin" "$d/busy/back.bin" >/dev/null 2>&1
-	cap_stop
+	check "offloads $off: the busy round captured twice at once, nothing dropped" captured "$d/busy" busy_round
 	check "offloads $off: nfscap reads the full capture" \
 		bash -c "'$NFSCAP' report '$d/busy/snap0.pcap' --json --per-rpc '$d/busy/full.csv' >'$d/busy/full.json'"
 	check "offloads $off, busy: every RPC nfsbench issued is found, with its op" \
@@ -164,8 +189,8 @@ for off in ${OFFLOADS:-on off}; do
 	check "offloads $off, busy: mean srt equals tshark's wherever tshark counts alike" \
 		compare_tshark "$d/busy/snap0.pcap" "$d/busy/full.json"
 	"$NFSCAP" report "$d/busy/snap200.pcap" --json --per-rpc "$d/busy/s200.csv" >"$d/busy/s200.json"
-	check "offloads $off, busy: 200-byte capture taken alongside: every RPC found has the same times (socket timestamp skew <= 5 ms)" \
-		compare_rpcs "$d/busy/full.csv" "$d/busy/s200.csv" 5000000 0
+	check "offloads $off, busy: 200-byte capture taken alongside: every RPC found has the same times (socket timestamp skew <= 20 ms)" \
+		compare_rpcs "$d/busy/full.csv" "$d/busy/s200.csv" 20000000 0
 	editcap -s 200 "$d/busy/snap0.pcap" "$d/busy/cut.pcap" 2>/dev/null
 	"$NFSCAP" report "$d/busy/cut.pcap" --json --per-rpc "$d/busy/cut.csv" >"$d/busy/cut.json"
 	check "offloads $off, busy: full capture cut at 200 bytes: the same times to the ns" \
@@ -178,12 +203,7 @@ for off in ${OFFLOADS:-on off}; do
 		test "$cutm" = "$fullm" -o "$hidden" -gt 0
 
 	# 2. one RPC in flight per connection: every record starts a segment
-	check "offloads $off: two captures start (one RPC in flight)" cap_start "$d/sync"
-	"$LAB" exec guest1 "$ROOT/bin/nfsbench" --url "nfs://$SIP/export" --rw randrw --bs 4k --size 4m \
-		--ops 800 --connections 2 --slots 1 --no-progress --json --trace "$d/sync/nb.trc" >"$d/sync/nb.json" 2>/dev/null
-	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export" >/dev/null 2>&1
-	"$LAB" exec guest1 nfs-ls "nfs://$SIP/export?version=4" >/dev/null 2>&1
-	cap_stop
+	check "offloads $off: the one-in-flight round captured twice at once, nothing dropped" captured "$d/sync" sync_round
 	"$NFSCAP" report "$d/sync/snap0.pcap" --json --per-rpc "$d/sync/full.csv" >"$d/sync/full.json"
 	check "offloads $off, one in flight: every RPC nfsbench issued is found, with its op" \
 		trace_in_capture "$d/sync/nb.trc" "$d/sync/full.csv"
@@ -200,10 +220,11 @@ for off in ${OFFLOADS:-on off}; do
 		compare_rpcs "$d/sync/full.csv" "$d/sync/cut.csv" 0 1
 	"$NFSCAP" report "$d/sync/snap200.pcap" --json --per-rpc "$d/sync/s200.csv" >"$d/sync/s200.json"
 	# Two tcpdumps stamp each packet on their own; under load (one CI run)
-	# their stamps drifted 1.4 ms apart. Same RPCs, times within 5 ms; the
-	# to-the-nanosecond check is the editcap cut above.
-	check "offloads $off, one in flight: 200-byte capture taken alongside gives the same RPCs (times within 5 ms)" \
-		compare_rpcs "$d/sync/full.csv" "$d/sync/s200.csv" 5000000 1
+	# their stamps drifted 1.4 ms apart, and 10.2 ms at load average 4. Same
+	# RPCs, times within 20 ms; the to-the-nanosecond check is the editcap cut
+	# above.
+	check "offloads $off, one in flight: 200-byte capture taken alongside gives the same RPCs (times within 20 ms)" \
+		compare_rpcs "$d/sync/full.csv" "$d/sync/s200.csv" 20000000 1
 	for k in READ WRITE; do
 		a=$(jget "$d/sync/full.json" "d['nfs']['v3']['$k']['count']")
 		b=$(jget "$d/sync/s200.json" "d['nfs']['v3']['$k']['count']")
