@@ -153,8 +153,16 @@ const char *nb_rw_name(enum nb_rw rw);
 /* An error table's status: "NFS3ERR_NOENT", "RPC_TIMEOUT", "VERIFY_MISMATCH"... */
 const char *nb_status_name(uint32_t status, char *buf, size_t len);
 
-/* verify.c: blocks of NB_VERIFY_BLOCK bytes carry a header and a CRC32C */
+/* crc32c.c: CRC-32C of len bytes, continuing crc (0 to start). nb_crc32c
+ * uses the CPU's instruction where there is one, else the table. */
 uint32_t nb_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t nb_crc32c_table(uint32_t crc, const void *buf, size_t len);
+/* What nb_crc32c uses: "sse4.2" or "table". */
+const char *nb_crc32c_impl(void);
+/* Make nb_crc32c use the table (tests; the benchmark's anchor). */
+void nb_crc32c_force_table(bool on);
+
+/* verify.c: blocks of NB_VERIFY_BLOCK bytes carry a header and a CRC32C */
 void nb_verify_fill(unsigned char *buf, size_t len, uint32_t file, uint64_t off, uint32_t gen, uint64_t seed);
 /* Check len bytes read at off of file: returns 0, or the status
  * NB_ST_VERIFY with a one-line description in msg. strict is for files

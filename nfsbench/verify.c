@@ -15,45 +15,6 @@
 
 #define MAGIC 0x5642464eu /* "NFBV" little-endian */
 
-static uint32_t crc_table[8][256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 8; t++)
-			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-}
-
-/* slicing-by-8: about 1 byte per cycle, enough for a verify run */
-uint32_t nb_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	static int ready;
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		crc_init(); /* idempotent: racing threads compute the same table */
-		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	}
-	const unsigned char *p = buf;
-	crc = ~crc;
-	while (len >= 8) {
-		uint32_t lo = crc ^ (uint32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
-		uint32_t hi = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
-		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^ crc_table[5][(lo >> 16) & 0xff] ^
-		      crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
-		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
-		p += 8;
-		len -= 8;
-	}
-	while (len--)
-		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
-	return ~crc;
-}
-
 static void put32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -149,3 +110,4 @@ int nb_verify_check(const unsigned char *buf, size_t len, uint32_t file, const c
 	}
 	return 0;
 }
+
