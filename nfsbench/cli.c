@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"       nfsbench --profile FILE [--url ...] [overrides]\n"
 		"       nfsbench trace-dump FILE\n"
 		"       nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n"
+		"       nfsbench verify-bench     (--verify's checking rate on this CPU)\n"
 		"\n"
 		"workload profile (FFSB-like fileset and thread groups, see configs/):\n"
 		"  --profile FILE      JSON with comments; options below override its values\n"
@@ -342,6 +343,8 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		return trace_dump_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "pattern"))
 		return pattern_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "verify-bench"))
+		return nb_verify_bench_main(argc - 1, argv + 1);
 
 	static struct nb_config cfg;
 	cfg.rw = NB_RW_READ;

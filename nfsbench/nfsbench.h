@@ -182,5 +182,8 @@ bool nb_verify_owned(const unsigned char *buf, uint32_t file, uint64_t off, uint
  * later verify run judges a file's blocks only when the file still has
  * this mark; any other file is laid out again. */
 uint64_t nb_verify_mark(uint64_t seed);
+/* `nfsbench verify-bench`: the bytes/s per core of nb_verify_check with
+ * nb_crc32c's choice and with the table, one line each. */
+int nb_verify_bench_main(int argc, char **argv);
 
 #endif
