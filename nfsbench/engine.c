@@ -1447,6 +1447,25 @@ static int lookup_or_make(struct nfsio_conn *c, const struct nfsio_fh *dir, cons
 	return 0;
 }
 
+/* `nfsbench bare-read`: nfsio_bare_reads on one connection over file in
+ * the export's root, the anchor of the engine's instructions per READ. */
+int nb_bare_read(const char *server, const char *export, const char *file, unsigned slots, uint64_t n,
+		 char *err, size_t errlen)
+{
+	const uint64_t tmo = 15000000000ull;
+	struct nfsio_fh root, fh;
+	struct nfsio_conn *c;
+	uint64_t size;
+	int rc = nfsio_mount_root(server, export, (int)(tmo / 1000000), &root, err, errlen);
+	if (rc || (rc = nfsio_connect(&c, server, export, (int)(tmo / 1000000), 1, err, errlen)))
+		return rc;
+	rc = lookup_or_make(c, &root, file, false, tmo, &fh, &size, NULL, err, errlen);
+	if (!rc)
+		rc = nfsio_bare_reads(c, &fh, size, 4096, slots, n, tmo, err, errlen);
+	nfsio_close(c);
+	return rc;
+}
+
 static int setup_dirs(struct nb_shared *sh, struct nfsio_conn *c, struct nb_result *res)
 {
 	const struct nb_fileset *fs = &sh->prof->fs;

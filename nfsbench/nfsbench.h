@@ -140,6 +140,11 @@ struct nb_result {
  * start at all. */
 int nb_run(struct nb_config *cfg, struct nb_result *res);
 void nb_result_free(struct nb_result *res);
+/* The anchor of the engine's cost per RPC: n 4 KiB READs of file (in the
+ * export's root, NFSv3), slots in flight, straight on libnfs (see
+ * nfsio_bare_reads). Returns 0 or an errno value with a reason in err. */
+int nb_bare_read(const char *server, const char *export, const char *file, unsigned slots, uint64_t n,
+		 char *err, size_t errlen);
 
 /* Set by the SIGINT handler. */
 extern volatile int nb_stop;
