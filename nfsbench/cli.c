@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"       nfsbench --profile FILE [--url ...] [overrides]\n"
 		"       nfsbench trace-dump FILE\n"
 		"       nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n"
+		"       nfsbench verify-bench     (--verify's checking rate on this CPU)\n"
 		"\n"
 		"workload profile (FFSB-like fileset and thread groups, see configs/):\n"
 		"  --profile FILE      JSON with comments; options below override its values\n"
@@ -133,6 +134,28 @@ static int size_opt(const char *name, const char *v, uint64_t *out)
 		err_msg("--%s: %s", name, err);
 		return -1;
 	}
+	return 0;
+}
+
+/* `nfsbench bare-read URL FILE SLOTS OPS`: the benchmark's anchor (see
+ * nb_bare_read); not in the usage, it measures nfsbench, not a server. */
+static int bare_read_main(int argc, char **argv)
+{
+	static struct nb_config c;
+	uint64_t slots, ops;
+	char err[512];
+	if (argc != 5) {
+		err_msg("usage: nfsbench bare-read nfs://SERVER/EXPORT FILE SLOTS OPS");
+		return 2;
+	}
+	if (parse_url(&c, argv[1]) || num_opt("slots", argv[3], 1, NB_MAX_SLOTS, &slots) ||
+	    num_opt("ops", argv[4], 1, UINT64_MAX, &ops))
+		return 2;
+	if (nb_bare_read(c.server, c.export, argv[2], (unsigned)slots, ops, err, sizeof(err))) {
+		err_msg("bare-read: %s", err);
+		return 1;
+	}
+	printf("%llu READs\n", (unsigned long long)ops);
 	return 0;
 }
 
@@ -342,6 +365,10 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		return trace_dump_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "pattern"))
 		return pattern_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "bare-read"))
+		return bare_read_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "verify-bench"))
+		return nb_verify_bench_main(argc - 1, argv + 1);
 
 	static struct nb_config cfg;
 	cfg.rw = NB_RW_READ;

@@ -138,6 +138,10 @@ struct nb_thread {
 	bool stuck;    /* no operation of the mix could run: wait for a completion */
 	bool exhausted; /* ... and none ever will: stop issuing */
 	int only_kind; /* the group's one operation kind, or -1 */
+	/* no kind of the mix writes or changes a name, so no two operations
+	 * can clash (filelock.h) and none takes a hold: a read-only mix's
+	 * RPCs skip the bookkeeping */
+	bool clash_free;
 	/* results */
 	struct nb_stats st;
 	struct nb_stats *sw; /* stonewall snapshot */
@@ -177,7 +181,7 @@ struct nb_shared {
 };
 
 /* splitmix64: small, fast, good enough to pick operations and offsets. */
-static inline uint64_t rng_next(uint64_t *s)
+HOT uint64_t rng_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -502,7 +506,7 @@ HOT bool try_file(struct nb_thread *t, struct nb_slot *s, unsigned k, unsigned i
 	if (!f->exists || f->lk.excl)
 		return false;
 	plan_range(t, s, f, k);
-	return fl_may(&f->lk, kind_mode(k), s->off, hold_end(t, s), NULL);
+	return t->clash_free || fl_may(&f->lk, kind_mode(k), s->off, hold_end(t, s), NULL);
 }
 
 /* A file free for an operation of kind k on slot s: random ones first,
@@ -648,13 +652,14 @@ HOT enum plan op_plan(struct nb_thread *t, struct nb_slot *s, unsigned k)
 	}
 	if (k == NB_K_WRITE || k == NB_K_WRITEALL || k == NB_K_APPEND || k == NB_K_CREATE)
 		f->gen++;
-	fl_take(&f->lk, &s->hold, kind_mode(k), s->off, hold_end(t, s));
+	if (!t->clash_free)
+		fl_take(&f->lk, &s->hold, kind_mode(k), s->off, hold_end(t, s));
 	return PLAN_OK;
 }
 
 HOT void op_release(struct nb_thread *t, struct nb_slot *s)
 {
-	if (s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR || s->kind == NB_K_READDIR)
+	if (t->clash_free || s->kind == NB_K_MKDIR || s->kind == NB_K_RMDIR || s->kind == NB_K_READDIR)
 		return;
 	fl_drop(&t->files[s->file].lk, &s->hold);
 }
@@ -1458,6 +1463,25 @@ static int lookup_or_make(struct nfsio_conn *c, const struct nfsio_fh *dir, cons
 	return 0;
 }
 
+/* `nfsbench bare-read`: nfsio_bare_reads on one connection over file in
+ * the export's root, the anchor of the engine's instructions per READ. */
+int nb_bare_read(const char *server, const char *export, const char *file, unsigned slots, uint64_t n,
+		 char *err, size_t errlen)
+{
+	const uint64_t tmo = 15000000000ull;
+	struct nfsio_fh root, fh;
+	struct nfsio_conn *c;
+	uint64_t size;
+	int rc = nfsio_mount_root(server, export, (int)(tmo / 1000000), &root, err, errlen);
+	if (rc || (rc = nfsio_connect(&c, server, export, (int)(tmo / 1000000), 1, err, errlen)))
+		return rc;
+	rc = lookup_or_make(c, &root, file, false, tmo, &fh, &size, NULL, err, errlen);
+	if (!rc)
+		rc = nfsio_bare_reads(c, &fh, size, 4096, slots, n, tmo, err, errlen);
+	nfsio_close(c);
+	return rc;
+}
+
 static int setup_dirs(struct nb_shared *sh, struct nfsio_conn *c, struct nb_result *res)
 {
 	const struct nb_fileset *fs = &sh->prof->fs;
@@ -1885,6 +1909,10 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 					t->only_kind = (int)q;
 				else if (gr->weight[q])
 					t->only_kind = -1;
+			t->clash_free = true;
+			for (unsigned q = 0; q < NB_K_MAX; q++)
+				if (gr->weight[q] && kind_mode(q) != FL_READ && kind_mode(q) != FL_META)
+					t->clash_free = false;
 		}
 		ti += gr->threads;
 		ci += gr->connections;

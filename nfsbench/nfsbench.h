@@ -140,6 +140,11 @@ struct nb_result {
  * start at all. */
 int nb_run(struct nb_config *cfg, struct nb_result *res);
 void nb_result_free(struct nb_result *res);
+/* The anchor of the engine's cost per RPC: n 4 KiB READs of file (in the
+ * export's root, NFSv3), slots in flight, straight on libnfs (see
+ * nfsio_bare_reads). Returns 0 or an errno value with a reason in err. */
+int nb_bare_read(const char *server, const char *export, const char *file, unsigned slots, uint64_t n,
+		 char *err, size_t errlen);
 
 /* Set by the SIGINT handler. */
 extern volatile int nb_stop;
@@ -153,8 +158,16 @@ const char *nb_rw_name(enum nb_rw rw);
 /* An error table's status: "NFS3ERR_NOENT", "RPC_TIMEOUT", "VERIFY_MISMATCH"... */
 const char *nb_status_name(uint32_t status, char *buf, size_t len);
 
-/* verify.c: blocks of NB_VERIFY_BLOCK bytes carry a header and a CRC32C */
+/* crc32c.c: CRC-32C of len bytes, continuing crc (0 to start). nb_crc32c
+ * uses the CPU's instruction where there is one, else the table. */
 uint32_t nb_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t nb_crc32c_table(uint32_t crc, const void *buf, size_t len);
+/* What nb_crc32c uses: "sse4.2" or "table". */
+const char *nb_crc32c_impl(void);
+/* Make nb_crc32c use the table (tests; the benchmark's anchor). */
+void nb_crc32c_force_table(bool on);
+
+/* verify.c: blocks of NB_VERIFY_BLOCK bytes carry a header and a CRC32C */
 void nb_verify_fill(unsigned char *buf, size_t len, uint32_t file, uint64_t off, uint32_t gen, uint64_t seed);
 /* Check len bytes read at off of file: returns 0, or the status
  * NB_ST_VERIFY with a one-line description in msg. strict is for files
@@ -174,5 +187,8 @@ bool nb_verify_owned(const unsigned char *buf, uint32_t file, uint64_t off, uint
  * later verify run judges a file's blocks only when the file still has
  * this mark; any other file is laid out again. */
 uint64_t nb_verify_mark(uint64_t seed);
+/* `nfsbench verify-bench`: the bytes/s per core of nb_verify_check with
+ * nb_crc32c's choice and with the table, one line each. */
+int nb_verify_bench_main(int argc, char **argv);
 
 #endif

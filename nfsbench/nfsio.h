@@ -252,4 +252,12 @@ int nfsio_wait(struct nfsio_conn *c, volatile int *done, uint64_t deadline_ns);
 /* "NFS3ERR_NOENT" etc.; "NFS3_OK" for 0; "NFS3ERR_<n>" for unknown. */
 const char *nfsio_status_name(uint32_t nfsstat, char *buf, size_t len);
 
+/* The floor of any READ loop on libnfs, the anchor of the engine's cost per
+ * RPC: n READs of len bytes at random len-aligned offsets below size, slots
+ * of them in flight, each reply's callback issuing the next; polled as the
+ * engine polls, nothing recorded. NFSv3 only. Returns 0, or an errno value
+ * with a one-line reason in err (a READ failed, or no reply for timeout_ns). */
+int nfsio_bare_reads(struct nfsio_conn *c, const struct nfsio_fh *fh, uint64_t size, uint32_t len,
+		     unsigned slots, uint64_t n, uint64_t timeout_ns, char *err, size_t errlen);
+
 #endif

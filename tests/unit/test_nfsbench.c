@@ -208,17 +208,60 @@ static void test_stats_merge(void **state)
 	nb_stats_free(&y);
 }
 
-static void test_crc32c(void **state)
+/* RFC 3720 B.4's vectors, through whatever nb_crc32c uses now */
+static void crc32c_vectors(void)
 {
-	(void)state;
-	/* the check value of CRC-32C (Castagnoli), RFC 3720 B.4 */
+	unsigned char b[32];
 	assert_int_equal(nb_crc32c(0, "123456789", 9), 0xe3069283u);
-	unsigned char zeros[32] = { 0 };
-	assert_int_equal(nb_crc32c(0, zeros, 32), 0x8a9136aau);
+	memset(b, 0, sizeof(b));
+	assert_int_equal(nb_crc32c(0, b, 32), 0x8a9136aau);
+	memset(b, 0xff, sizeof(b));
+	assert_int_equal(nb_crc32c(0, b, 32), 0x62a8ab43u);
+	for (int i = 0; i < 32; i++)
+		b[i] = (unsigned char)i;
+	assert_int_equal(nb_crc32c(0, b, 32), 0x46dd794eu);
+	for (int i = 0; i < 32; i++)
+		b[i] = (unsigned char)(31 - i);
+	assert_int_equal(nb_crc32c(0, b, 32), 0x113fdb5cu);
 	/* chained == whole */
 	const char *txt = "The quick brown fox jumps over the lazy dog, 0123456789";
 	size_t n = strlen(txt);
 	assert_int_equal(nb_crc32c(nb_crc32c(0, txt, 10), txt + 10, n - 10), nb_crc32c(0, txt, n));
+}
+
+static void test_crc32c(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	/* the instruction is used wherever the CPU has it */
+	if (__builtin_cpu_supports("sse4.2"))
+		assert_string_equal(nb_crc32c_impl(), "sse4.2");
+#endif
+	crc32c_vectors();
+	nb_crc32c_force_table(true);
+	assert_string_equal(nb_crc32c_impl(), "table");
+	crc32c_vectors();
+	nb_crc32c_force_table(false);
+
+	/* nb_crc32c == the table over every misalignment and lengths 0..8192,
+	 * those around the three-chain rounds' sizes included, continuing a
+	 * non-zero CRC */
+	enum { MAX = 8192 };
+	static unsigned char buf[MAX + 8];
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		buf[i] = (unsigned char)x;
+	}
+	for (size_t al = 0; al < 8; al++) {
+		for (size_t len = 0; len <= MAX; len += len < 400 ? 1 : len % 97 + 1) {
+			uint32_t init = (uint32_t)(len * 2654435761u);
+			assert_int_equal(nb_crc32c(init, buf + al, len), nb_crc32c_table(init, buf + al, len));
+		}
+		for (size_t len = 4070; len <= 4100; len++)
+			assert_int_equal(nb_crc32c(0, buf + al, len), nb_crc32c_table(0, buf + al, len));
+		assert_int_equal(nb_crc32c(7, buf + al, MAX), nb_crc32c_table(7, buf + al, MAX));
+	}
 }
 
 static void test_verify_blocks(void **state)
