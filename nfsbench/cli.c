@@ -10,20 +10,19 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "nfsbench.h"
 #include "pattern.h"
 #include "trace.h"
-
-#define VERSION "0.1"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nfsbench --url nfs://SERVER/EXPORT [options]\n"
 		"       nfsbench --profile FILE [--url ...] [overrides]\n"
-		"       nfsbench trace-dump FILE\n"
-		"       nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n"
+		"       nfsbench trace-dump FILE          (nfsbench trace-dump --help)\n"
+		"       nfsbench pattern --length SIZE    (nfsbench pattern --help)\n"
 		"\n"
 		"workload profile (FFSB-like fileset and thread groups, see configs/):\n"
 		"  --profile FILE      JSON with comments; options below override its values\n"
@@ -52,6 +51,7 @@ static void usage(FILE *f)
 		"  --trace FILE        one record per RPC (see nfsbench/trace.h; dump with trace-dump)\n"
 		"  --progress / --no-progress   live line on stderr (default: when a terminal)\n",
 		NB_MAX_CONNS);
+	cli_help_tail(f, NB_EXITS);
 }
 
 /* An exit before the run: in an MPI job this rank still meets the others
@@ -76,18 +76,18 @@ static int parse_url(struct nb_config *c, const char *url)
 {
 	const char *p = url;
 	if (strncmp(p, "nfs://", 6) != 0) {
-		err_msg("--url: '%s' does not start with nfs://", url);
+		cli_usage_error(NULL, "--url: '%s' does not start with nfs://", url);
 		return -1;
 	}
 	p += 6;
 	const char *slash = strchr(p, '/');
 	if (!slash || slash == p) {
-		err_msg("--url: '%s' has no server or no export path (nfs://SERVER/EXPORT)", url);
+		cli_usage_error(NULL, "--url: '%s' has no server or no export path (nfs://SERVER/EXPORT)", url);
 		return -1;
 	}
 	size_t n = (size_t)(slash - p);
 	if (n >= sizeof(c->server)) {
-		err_msg("--url: server name too long");
+		cli_usage_error(NULL, "--url: server name too long");
 		return -1;
 	}
 	memcpy(c->server, p, n);
@@ -96,17 +96,17 @@ static int parse_url(struct nb_config *c, const char *url)
 		memmove(c->server, c->server + 1, n - 2);
 		c->server[n - 2] = 0;
 	} else if (strchr(c->server, ':')) {
-		err_msg("--url: ports are not supported in '%s' (the portmapper finds the NFS port)", url);
+		cli_usage_error(NULL, "--url: ports are not supported in '%s' (the portmapper finds the NFS port)", url);
 		return -1;
 	}
 	const char *q = strchr(slash, '?');
 	n = q ? (size_t)(q - slash) : strlen(slash);
 	if (q) {
-		err_msg("--url: options after '?' are not supported; use nfsbench's own options");
+		cli_usage_error(NULL, "--url: options after '?' are not supported; use nfsbench's own options");
 		return -1;
 	}
 	if (n >= sizeof(c->export)) {
-		err_msg("--url: export path too long");
+		cli_usage_error(NULL, "--url: export path too long");
 		return -1;
 	}
 	memcpy(c->export, slash, n);
@@ -120,7 +120,7 @@ static int num_opt(const char *name, const char *v, uint64_t lo, uint64_t hi, ui
 {
 	char err[256];
 	if (parse_u64(v, lo, hi, out, err, sizeof(err))) {
-		err_msg("--%s: %s", name, err);
+		cli_usage_error(NULL, "--%s: %s", name, err);
 		return -1;
 	}
 	return 0;
@@ -130,7 +130,7 @@ static int size_opt(const char *name, const char *v, uint64_t *out)
 {
 	char err[256];
 	if (parse_size(v, out, err, sizeof(err))) {
-		err_msg("--%s: %s", name, err);
+		cli_usage_error(NULL, "--%s: %s", name, err);
 		return -1;
 	}
 	return 0;
@@ -140,7 +140,7 @@ static int dur_opt(const char *name, const char *v, uint64_t *out)
 {
 	char err[256];
 	if (parse_duration(v, out, err, sizeof(err))) {
-		err_msg("--%s: %s", name, err);
+		cli_usage_error(NULL, "--%s: %s", name, err);
 		return -1;
 	}
 	return 0;
@@ -190,7 +190,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 	uint64_t v;
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (opt >= O_URL && opt <= O_NFSVERS)
 			l->set[opt] = true;
 		switch (opt) {
@@ -201,7 +201,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 			for (i = 0; i < 6 && strcmp(optarg, m[i]); i++)
 				;
 			if (i == 6) {
-				err_msg("--rw: '%s' is not one of read, write, randread, randwrite, randrw, rw", optarg);
+				cli_usage_error(NULL, "--rw: '%s' is not one of read, write, randread, randwrite, randrw, rw", optarg);
 				return -1;
 			}
 			c->rw = (enum nb_rw)i;
@@ -212,7 +212,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 		case O_SIZE: if (size_opt("size", optarg, &c->size)) return -1; break;
 		case O_FILE:
 			if (!*optarg || strchr(optarg, '/') || strlen(optarg) > 255) {
-				err_msg("--file: '%s' must be a plain file name (no '/', 1..255 bytes)", optarg);
+				cli_usage_error(NULL, "--file: '%s' must be a plain file name (no '/', 1..255 bytes)", optarg);
 				return -1;
 			}
 			l->file = optarg;
@@ -229,7 +229,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 			if (!strcmp(optarg, "unstable")) l->stable = 0;
 			else if (!strcmp(optarg, "data")) l->stable = 1;
 			else if (!strcmp(optarg, "file")) l->stable = 2;
-			else { err_msg("--stable: '%s' is not one of unstable, data, file", optarg); return -1; }
+			else { cli_usage_error(NULL, "--stable: '%s' is not one of unstable, data, file", optarg); return -1; }
 			break;
 		case O_TIMEOUT: if (dur_opt("timeout", optarg, &l->timeout_ns)) return -1; break;
 		case O_SEED: if (num_opt("seed", optarg, 0, UINT64_MAX, &l->seed)) return -1; break;
@@ -241,39 +241,39 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 		case O_VERIFY: c->verify = true; break;
 		case O_NFSVERS: if (num_opt("nfs-version", optarg, 3, 4, &v)) return -1; l->nfs_version = (unsigned)v; break;
 		case O_HELP: case 'h': usage(stdout); exit(0);
-		case O_VERSION: printf("nfsbench " VERSION "\n"); exit(0);
+		case O_VERSION: cli_version(); exit(0);
 		default:
-			err_msg("unknown or incomplete option '%s' (see nfsbench --help)", argv[optind - 1]);
+			cli_bad_option(NULL, argv, opt);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		err_msg("unexpected argument '%s' (see nfsbench --help)", argv[optind]);
+		cli_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
 	if (l->profile)
 		for (int o = O_URL; o <= O_NFSVERS; o++)
 			if (l->set[o] && is_quick_opt(o)) {
-				err_msg("--%s describes a quick-mode workload; with --profile, put it in the profile",
+				cli_usage_error(NULL, "--%s describes a quick-mode workload; with --profile, put it in the profile",
 					longopts[o - O_URL].name);
 				return -1;
 			}
 	if (c->bs == 0 || c->bs > (64u << 20)) {
-		err_msg("--bs must be 1 byte to 64m");
+		cli_usage_error(NULL, "--bs must be 1 byte to 64m");
 		return -1;
 	}
 	if ((c->rsize && (c->rsize < 512 || c->rsize > (64u << 20))) ||
 	    (c->wsize && (c->wsize < 512 || c->wsize > (64u << 20)))) {
-		err_msg("--rsize/--wsize must be 512 bytes to 64m");
+		cli_usage_error(NULL, "--rsize/--wsize must be 512 bytes to 64m");
 		return -1;
 	}
 	if (c->size < c->bs) {
-		err_msg("--size (%llu) must be at least --bs (%llu)", (unsigned long long)c->size,
+		cli_usage_error(NULL, "--size (%llu) must be at least --bs (%llu)", (unsigned long long)c->size,
 			(unsigned long long)c->bs);
 		return -1;
 	}
 	if (l->set[O_TIMEOUT] && l->timeout_ns < 1000000000u) {
-		err_msg("--timeout must be at least 1s");
+		cli_usage_error(NULL, "--timeout must be at least 1s");
 		return -1;
 	}
 	return 0;
@@ -366,7 +366,7 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 	}
 	const char *url = l.url ? l.url : cfg.prof.url[0] ? cfg.prof.url : NULL;
 	if (!url) {
-		err_msg("--url nfs://SERVER/EXPORT is required (or \"url\" in the profile; see nfsbench --help)");
+		cli_usage_error(NULL, "--url nfs://SERVER/EXPORT is required (or \"url\" in the profile)");
 		return nb_cli_abort(hooks, 2);
 	}
 	cfg.url = url;
@@ -385,19 +385,19 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 				 g->weight[NB_K_CREATE];
 		}
 		if (cfg.verify && writes) {
-			err_msg("--verify with writes is not possible over NFSv4 with libnfs 4.0: its NFSv4 WRITEs "
+			cli_usage_error(NULL, "--verify with writes is not possible over NFSv4 with libnfs 4.0: its NFSv4 WRITEs "
 				"carry at most 2 KiB, less than a 4 KiB verify block (lay the files out over v3, then "
 				"verify reads over v4)");
 			return nb_cli_abort(hooks, 2);
 		}
 		if (cfg.trace_path) {
-			err_msg("--trace is not possible over NFSv4 with libnfs 4.0: its high-level API chooses the "
+			cli_usage_error(NULL, "--trace is not possible over NFSv4 with libnfs 4.0: its high-level API chooses the "
 				"XIDs, so the trace could not be joined with captures; trace over NFSv3");
 			return nb_cli_abort(hooks, 2);
 		}
 	}
 	if (nfsio_set_version(vers)) {
-		err_msg("--nfs-version %u is not supported", vers);
+		cli_usage_error(NULL, "--nfs-version %u is not supported", vers);
 		return nb_cli_abort(hooks, 2);
 	}
 	if (nb_profile_check(&cfg.prof, err, sizeof(err))) {
@@ -409,12 +409,12 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 			const struct nb_group *g = &cfg.prof.groups[i];
 			if (g->read_bs % NB_VERIFY_BLOCK || g->write_bs % NB_VERIFY_BLOCK || g->read_size % NB_VERIFY_BLOCK ||
 			    g->write_size % NB_VERIFY_BLOCK) {
-				err_msg("--verify: read/write sizes and block sizes of group %s must be multiples of %d",
+				cli_usage_error(NULL, "--verify: read/write sizes and block sizes of group %s must be multiples of %d",
 					g->name, NB_VERIFY_BLOCK);
 				return nb_cli_abort(hooks, 2);
 			}
 			if (cfg.prof.fs.single[0] && g->weight[NB_K_READ] && g->weight[NB_K_WRITE]) {
-				err_msg("--verify with a read/write mix on one file is not supported: use a profile "
+				cli_usage_error(NULL, "--verify with a read/write mix on one file is not supported: use a profile "
 					"with a fileset, where each thread owns its files");
 				return nb_cli_abort(hooks, 2);
 			}
@@ -449,6 +449,15 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		cfg.trace_path = trace_path;
 	}
 
+	/* outputs first: a trace path that cannot be written fails before the
+	 * mount and the file layout, not after them */
+	if (cfg.trace_path) {
+		FILE *tf = cli_open_out("--trace", cfg.trace_path);
+		if (!tf)
+			return nb_cli_abort(hooks, 1);
+		if (tf != stdout)
+			fclose(tf);
+	}
 	struct sigaction sa = { .sa_handler = on_sigint };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "err.h"
 #include "nfsbench.h"
 
@@ -252,11 +253,19 @@ static void dump_rpc(void *arg, const struct trace_rpc *r)
 
 int trace_dump_main(int argc, char **argv)
 {
-	if (argc != 2 || !strcmp(argv[1], "--help")) {
-		fprintf(argc == 2 ? stdout : stderr,
-			"usage: nfsbench trace-dump FILE    (CSV of a --trace file; FILE may be -)\n");
-		return argc == 2 ? 0 : 2;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: nfsbench trace-dump FILE\n"
+		       "Prints a --trace file (FILE may be '-') as CSV: one line per RPC, with its\n"
+		       "connection, XID, operation, offset, status and times.\n");
+		cli_help_tail(stdout, NB_EXITS);
+		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--version"))
+		return cli_version();
+	if (argc != 2)
+		return cli_usage_error("trace-dump", "give one trace FILE");
+	if (argv[1][0] == '-' && argv[1][1])
+		return cli_usage_error("trace-dump", "unknown option '%s'", argv[1]);
 	char err[512];
 	struct trace_visitor v = { .rpc = dump_rpc, .conn = dump_conn, .arg = stdout };
 	uint64_t start = 0;

@@ -1,0 +1,137 @@
+#!/bin/bash
+# test_cli.sh - the command-line conventions of nfsbench, nfstune and nfscap
+# (issue 15): every program's and command's --help exits 0 on stdout and
+# lists --version and the exit codes; a usage error exits 2 with exactly two
+# lines on stderr, "PROG: message" and a pointer to the right --help;
+# --version prints the toolkit's one version; an output file that cannot be
+# written fails before any work. No lab, no root needed.
+. "$(dirname "$0")/../lib.sh"
+# not t_setup: its cleanup takes a lab down, and this test uses none
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfstk-cli.XXXXXX")
+trap 'exec 3>&- 2>/dev/null; rm -rf "$TMP"' EXIT
+P=$ROOT/tests/pcaps
+VERSION=$(sed -n 's/^#define NFSTK_VERSION "\(.*\)"$/\1/p' "$ROOT/lib/cli.h")
+
+# help_ok PROG [CMD]: --help exits 0, says nothing on stderr, and lists
+# --version and the exit status
+help_ok() {
+	local what="$*"
+	"$BIN/$1" "${@:2}" --help >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	if [ $rc = 0 ] && [ ! -s "$TMP/err" ] && grep -q -- '--version' "$TMP/out" &&
+		grep -q '^exit status:' "$TMP/out" && grep -Eq '^  2 +usage' "$TMP/out"; then
+		ok "$what --help: exit 0, lists --version and the exit codes"
+	else
+		not_ok "$what --help (exit $rc)"
+		sed 's/^/#   /' "$TMP/err" | head -n 5
+	fi
+}
+for c in "" trace-dump pattern; do help_ok nfsbench $c; done
+for c in "" show plan apply verify revert journals sweep; do help_ok nfstune $c; done
+for c in "" report live attribute capture synth bare; do help_ok nfscap $c; done
+# the command's own help, not the program's
+check "nfstune plan --help is plan's help" bash -c "'$BIN/nfstune' plan --help | head -n 1 | grep -q 'plan PROFILE'"
+check "nfscap live --help is live's help" bash -c "'$BIN/nfscap' live --help | head -n 1 | grep -q 'nfscap live'"
+
+# usage_err "what" POINTER PROG ARGS...: exit 2, nothing on stdout, on stderr
+# exactly "PROG: ..." and "Try 'POINTER --help' ..."
+usage_err() {
+	local what=$1 pointer=$2 prog=$3
+	shift 3
+	"$BIN/$prog" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	local rc=$?
+	if [ $rc = 2 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 2 ] &&
+		head -n 1 "$TMP/err" | grep -q "^$prog: ." &&
+		sed -n 2p "$TMP/err" | grep -qF "Try '$pointer --help'"; then
+		ok "usage error, two lines, exit 2: $what"
+	else
+		not_ok "usage error: $what (exit $rc)"
+		sed 's/^/#   /' "$TMP/err" | head -n 5
+	fi
+}
+usage_err "nfsbench unknown option" nfsbench nfsbench --bogus
+usage_err "nfsbench option without its value" nfsbench nfsbench --bs
+usage_err "nfsbench bad size" nfsbench nfsbench --url nfs://127.0.0.1/x --bs 0
+usage_err "nfsbench without --url" nfsbench nfsbench
+usage_err "nfsbench bad url" nfsbench nfsbench --url http://x/y
+usage_err "nfsbench pattern without --length" "nfsbench pattern" nfsbench pattern
+usage_err "nfsbench pattern unknown option" "nfsbench pattern" nfsbench pattern --bogus 1
+usage_err "nfsbench trace-dump without a file" "nfsbench trace-dump" nfsbench trace-dump
+usage_err "nfstune without a command" nfstune nfstune
+usage_err "nfstune unknown command" nfstune nfstune frob
+usage_err "nfstune unknown option" nfstune nfstune --bogus show
+usage_err "nfstune plan without a profile" "nfstune plan" nfstune plan
+usage_err "nfstune journals with an argument" "nfstune journals" nfstune journals x
+usage_err "nfstune --delay without a unit" nfstune nfstune --delay 100 show
+usage_err "nfstune --delay bad duration" nfstune nfstune --delay 1x show
+usage_err "nfscap without a command" nfscap nfscap
+usage_err "nfscap unknown command" nfscap nfscap frob
+usage_err "nfscap report without files" "nfscap report" nfscap report
+usage_err "nfscap report unknown option" "nfscap report" nfscap report --bogus "$P/v3_basic.pcap"
+usage_err "nfscap report bad port" "nfscap report" nfscap report --port 0 "$P/v3_basic.pcap"
+usage_err "nfscap live without -i" "nfscap live" nfscap live
+usage_err "nfscap live bad duration" "nfscap live" nfscap live -i lo --duration 3q
+usage_err "nfscap attribute without captures" "nfscap attribute" nfscap attribute
+usage_err "nfscap attribute unknown option" "nfscap attribute" nfscap attribute --bogus
+usage_err "nfscap capture without -w" "nfscap capture" nfscap capture -i lo
+usage_err "nfscap capture option without its value" "nfscap capture" nfscap capture -w
+usage_err "nfscap synth without DIR" "nfscap synth" nfscap synth
+usage_err "nfscap report: both outputs on stdout" "nfscap report" nfscap report --per-rpc - --html - "$P/v3_basic.pcap"
+
+# --version: the toolkit's one version, from every program and command
+check "the toolkit version is defined" test -n "$VERSION"
+for pc in "nfsbench" "nfsbench pattern" "nfsbench trace-dump" "nfstune" "nfstune plan" "nfscap" \
+	"nfscap report" "nfscap live" "nfscap attribute" "nfscap capture" "nfscap synth"; do
+	read -r prog cmd <<<"$pc"
+	# shellcheck disable=SC2086
+	got=$("$BIN/$prog" $cmd --version 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && [ "$got" = "$prog (nfs-toolkit) $VERSION" ]; then
+		ok "$pc --version: $got"
+	else
+		not_ok "$pc --version (exit $rc): $got"
+	fi
+done
+
+# Durations are written the same way everywhere.
+check "nfstune --delay takes a duration (1s)" bash -c "'$BIN/nfstune' --delay 1s journals --help >/dev/null"
+check "nfstune --delay takes a duration (250ms)" bash -c "'$BIN/nfstune' --delay 250ms journals --help >/dev/null"
+
+# An output that cannot be written fails before any work: the input is a
+# FIFO that a writer holds open and never writes, so reading it first would
+# block until the timeout.
+mkfifo "$TMP/fifo"
+exec 3<>"$TMP/fifo"
+bad=$TMP/no/such/dir/out
+# before_work "what" PROG ARGS...: exit 1 within seconds, naming the path
+before_work() {
+	local what=$1
+	shift
+	timeout -k 1 8 "$BIN/$1" "${@:2}" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	if [ $rc = 1 ] && grep -qF "$bad" "$TMP/err" && [ ! -s "$TMP/out" ]; then
+		ok "unwritable output fails before any work: $what"
+	else
+		not_ok "unwritable output: $what (exit $rc)"
+		sed 's/^/#   /' "$TMP/err" | head -n 5
+	fi
+}
+before_work "nfscap report --html" nfscap report --html "$bad" "$TMP/fifo"
+before_work "nfscap report --per-rpc" nfscap report --per-rpc "$bad" "$TMP/fifo"
+before_work "nfscap attribute --html" nfscap attribute --vantage guest="$TMP/fifo" --html "$bad"
+before_work "nfscap attribute --per-rpc" nfscap attribute --vantage guest="$TMP/fifo" --per-rpc "$bad"
+before_work "nfscap capture -w" nfscap capture -r "$TMP/fifo" -w "$bad"
+before_work "nfstune sweep --html" nfstune --html "$bad" sweep "$TMP/no-such-profile.json"
+# no server on that port: the old order failed on the mount, not on the path
+before_work "nfsbench --trace" nfsbench --url nfs://127.0.0.1/x --timeout 1s --trace "$bad"
+exec 3>&-
+
+# --html - is standard output, as --per-rpc - is: the HTML and nothing else
+check "nfscap report --html - writes the HTML on stdout" \
+	bash -c "'$BIN/nfscap' report --html - '$P/v3_basic.pcap' | head -n 1 | grep -qi '^<!doctype html>'"
+check "nfscap report --html - writes no text report" \
+	bash -c "! '$BIN/nfscap' report --html - '$P/v3_basic.pcap' | grep -q '^NFS'"
+check "nfstune sweep refuses --html - (stdout has its report)" \
+	bash -c "'$BIN/nfstune' --html - sweep x.json 2>&1 | grep -q 'html -'; [ \${PIPESTATUS[0]} = 2 ]"
+
+t_done
