@@ -131,7 +131,62 @@ check "nfscap report --html - writes the HTML on stdout" \
 	bash -c "'$BIN/nfscap' report --html - '$P/v3_basic.pcap' | head -n 1 | grep -qi '^<!doctype html>'"
 check "nfscap report --html - writes no text report" \
 	bash -c "! '$BIN/nfscap' report --html - '$P/v3_basic.pcap' | grep -q '^NFS'"
+"$BIN/nfstune" --html - sweep x.json >"$TMP/out" 2>&1
 check "nfstune sweep refuses --html - (stdout has its report)" \
-	bash -c "'$BIN/nfstune' --html - sweep x.json 2>&1 | grep -q 'html -'; [ \${PIPESTATUS[0]} = 2 ]"
+	bash -c "[ $? = 2 ] && grep -q 'html -' '$TMP/out'"
+
+# make install: man pages that render without a warning, and bash completion
+# that completes commands, options and values
+DEST=$TMP/root
+if make -C "$ROOT" --no-print-directory install DESTDIR="$DEST" PREFIX=/usr >"$TMP/install.log" 2>&1; then
+	ok "make install DESTDIR=... PREFIX=/usr"
+else
+	not_ok "make install"
+	tail -n 5 "$TMP/install.log" | sed 's/^/#   /'
+fi
+for m in man1/nfsbench.1 man1/nfscap.1 man8/nfstune.8 man5/nfsbench-profile.5 man5/nfstune-profile.5; do
+	f=$DEST/usr/share/man/$m
+	groff -man -Tutf8 -ww -z "$f" >"$TMP/groff.err" 2>&1
+	if [ -s "$f" ] && [ ! -s "$TMP/groff.err" ] && man -l "$f" 2>/dev/null | grep -q '^NAME'; then
+		ok "man page $m installed, renders without warnings"
+	else
+		not_ok "man page $m"
+		head -n 5 "$TMP/groff.err" | sed 's/^/#   /'
+	fi
+done
+for p in nfsbench nfsbench nfscap nfstune; do
+	check "man pages of the programs list the exit status: $p" \
+		bash -c "man -l '$DEST'/usr/share/man/man*/$p.[18] 2>/dev/null | grep -q '^EXIT STATUS'"
+done
+check "the configs are installed" test -s "$DEST/usr/share/nfs-toolkit/configs/mailserver.json"
+COMP=$DEST/usr/share/bash-completion/completions
+for p in nfsbench nfstune nfscap; do
+	check "completion for $p is registered" \
+		bash -c "source '$COMP/$p' && complete -p $p | grep -q -- '-F _$p'"
+done
+# completes PROG WORD... -> the candidates for the last word, one line
+completes() {
+	bash -c 'source "$1"; shift; f=$1; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		"$f"; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$COMP/$1" "_$1" "$BIN/$1" "${@:2}"
+}
+# want "what" "EXPECTED WORDS" PROG WORD...: each expected word is offered
+want() {
+	local what=$1 expected=$2 got w miss=""
+	shift 2
+	got=" $(completes "$@")"
+	for w in $expected; do [[ $got == *" $w "* ]] || miss="$miss $w"; done
+	if [ -z "$miss" ]; then ok "completion: $what"; else not_ok "completion: $what: missing$miss (got:$got)"; fi
+}
+want "nfscap commands" "report live attribute capture synth" nfscap ""
+want "nfscap report options" "--json --html --per-rpc --port --filter --version" nfscap report --
+want "nfscap attribute's own options" "--split-at --vantage" nfscap attribute --
+want "nfscap --vantage points" "guest= host-in= host-out= storage=" nfscap attribute --vantage ""
+want "nfstune commands" "plan apply verify revert journals sweep show" nfstune ""
+want "nfstune command after an option and its value" "plan" nfstune --state-dir /tmp pl
+want "nfstune options" "--state-dir --delay --json" nfstune plan --
+want "nfsbench subcommands" "trace-dump pattern" nfsbench ""
+want "nfsbench options" "--connections --slots" nfsbench --
+want "nfsbench --rw values" "randread randrw" nfsbench --rw rand
+want "nfsbench pattern options" "--length --seed --offset" nfsbench pattern --
 
 t_done
