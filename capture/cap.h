@@ -215,7 +215,8 @@ unsigned cap_v4_principal(const uint8_t *ops, unsigned n);
 #define CAP_EXITS                                                                        \
 	"  0   done\n"                                                                  \
 	"  1   a capture could not be read, or an output could not be written\n"         \
-	"  2   usage error (nothing done)\n"
+	"  2   usage error (nothing done)\n"                                              \
+	"  3   report, live: no RPC found (the report is still printed; --allow-empty: 0)\n"
 
 /* ---- ana.c: the analyzer ---------------------------------------------------- */
 #define CAP_MAX_PORTS 16

@@ -62,7 +62,8 @@ static void usage_report(FILE *f, bool live)
 		   "                      standard output, instead of the report)\n"
 		   "  --port N            only these ports carry RPC (default: 2049 and any port where RPC\n"
 		   "                      headers are recognised)\n"
-		   "  --filter BPF        a libpcap filter applied before the analysis\n");
+		   "  --filter BPF        a libpcap filter applied before the analysis\n"
+		   "  --allow-empty       no RPC found is not an error (exit 0, nothing on stderr)\n");
 	cli_help_tail(f, CAP_EXITS);
 }
 
@@ -74,7 +75,7 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-enum { O_JSON = 256, O_HTML, O_PERRPC, O_PORT, O_FILTER, O_NOPROG, O_DURATION, O_SNAPLEN, O_VERSION };
+enum { O_JSON = 256, O_HTML, O_PERRPC, O_PORT, O_FILTER, O_NOPROG, O_DURATION, O_SNAPLEN, O_VERSION, O_EMPTY };
 
 static const struct option lopts[] = {
 	{"json", no_argument, NULL, O_JSON},
@@ -88,11 +89,12 @@ static const struct option lopts[] = {
 	{"interface", required_argument, NULL, 'i'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, O_VERSION},
+	{"allow-empty", no_argument, NULL, O_EMPTY},
 	{NULL, 0, NULL, 0},
 };
 
 struct args {
-	bool json, progress, live;
+	bool json, progress, live, allow_empty;
 	const char *html, *per_rpc, *filter, *iface;
 	uint64_t duration_ns;
 	int snaplen;
@@ -118,6 +120,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 		case O_PERRPC: g->per_rpc = optarg; break;
 		case O_FILTER: g->filter = optarg; break;
 		case O_NOPROG: g->progress = false; break;
+		case O_EMPTY: g->allow_empty = true; break;
 		case 'i': g->iface = optarg; break;
 		case 'h': usage_report(stdout, g->live); return -1;
 		case O_VERSION: cli_version(); return -1;
@@ -210,6 +213,43 @@ static int cmd_bare(int argc, char **argv)
 	pcap_close(p);
 	printf("%" PRIu64 " packets %" PRIu64 " bytes\n", n, bytes);
 	return r == PCAP_ERROR ? 1 : 0;
+}
+
+/* No RPC at all in what was read: the likely reasons, most specific
+ * first, as one line for stderr. */
+static void no_rpc_why(const struct cap_summary *s, const struct args *g, char *buf, size_t n)
+{
+	size_t k = 0;
+#define WHY(...) (k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s", k ? "; " : ""), \
+		  k += (size_t)snprintf(buf + k, k < n ? n - k : 0, __VA_ARGS__))
+	if (!s->packets && g->filter) {
+		WHY("no packet passed --filter '%s'", g->filter);
+	} else if (!s->packets) {
+		WHY("%s", g->live ? "no packet arrived (is NFS traffic on this interface?)"
+				  : "the capture holds no packets (check the capture's filter and interface)");
+	} else {
+		if (g->filter)
+			WHY("--filter '%s' may drop the RPC packets", g->filter);
+		if (g->o.nports) {
+			char ports[128] = "";
+			size_t m = 0;
+			for (unsigned i = 0; i < g->o.nports && m < sizeof(ports); i++)
+				m += (size_t)snprintf(ports + m, sizeof(ports) - m, "%s%u", i ? "," : "", g->o.ports[i]);
+			WHY("only --port %s is taken as RPC: is NFS on another port?", ports);
+		}
+		uint64_t cut = 0;
+		for (int l = CAP_L_LINK; l <= CAP_L_RPC; l++)
+			cut += s->layer[l][CAP_TRUNC];
+		if (cut)
+			WHY("%llu packets end before their RPC header: the snaplen is too small (capture with "
+			    "tcpdump -s 200 or more)", (unsigned long long)cut);
+		if (s->not_ip + s->not_tcpudp >= s->packets)
+			WHY("none of the %llu packets is TCP or UDP over IP", (unsigned long long)s->packets);
+		else if (!g->filter && !g->o.nports && !cut)
+			WHY("nothing on port 2049 or that looks like ONC RPC: if NFS runs on another port, "
+			    "give it with --port");
+	}
+#undef WHY
 }
 
 static int run(int argc, char **argv, bool live)
@@ -306,6 +346,15 @@ static int run(int argc, char **argv, bool live)
 	if (csv && csv != stdout && fclose(csv)) {
 		err_msg("%s: %s", g.per_rpc, strerror(errno));
 		status = 1;
+	}
+	if (!rc && !s.calls && !s.replies && !g.allow_empty) {
+		char why[768];
+		no_rpc_why(&s, &g, why, sizeof(why));
+		fflush(stdout); /* after the report, in a log that holds both */
+		err_msg("no RPC found in %s%s: %s (--allow-empty makes this exit 0)", live ? "the packets of " : "",
+			nfiles == 1 ? files[0] : "the captures", why);
+		if (!status)
+			status = 3;
 	}
 	cap_ana_free(a);
 	return status;

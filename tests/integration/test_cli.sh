@@ -135,6 +135,36 @@ check "nfscap report --html - writes no text report" \
 check "nfstune sweep refuses --html - (stdout has its report)" \
 	bash -c "[ $? = 2 ] && grep -q 'html -' '$TMP/out'"
 
+# No RPC found: exit 3 after the report, one line on stderr naming the likely
+# cause, unless --allow-empty
+# no_rpc "what" CAUSE-REGEX nfscap-report-args...
+no_rpc() {
+	local what=$1 cause=$2
+	shift 2
+	"$BIN/nfscap" report "$@" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	if [ $rc = 3 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q '^nfscap: no RPC found in .*: ' "$TMP/err" &&
+		grep -Eq -- "$cause" "$TMP/err" && grep -q '^RPC' "$TMP/out"; then
+		ok "no RPC found, exit 3, says why: $what"
+	else
+		not_ok "no RPC found: $what (exit $rc)"
+		sed 's/^/#   /' "$TMP/err" | head -n 5
+	fi
+}
+no_rpc "a capture without packets" "holds no packets" "$P/nopackets.pcap"
+no_rpc "a --filter that drops everything" "passed --filter 'udp'" --filter udp "$P/v3_basic.pcap"
+no_rpc "NFS on another port than --port" "only --port 2049" --port 2049 "$P/port.pcap"
+if editcap -s 50 "$P/v3_basic.pcap" "$TMP/snap50.pcap" 2>/dev/null; then
+	no_rpc "a snaplen that cuts the RPC headers" "snaplen is too small" "$TMP/snap50.pcap"
+else
+	not_ok "editcap (tshark's package) cuts a capture to 50 bytes a packet"
+fi
+"$BIN/nfscap" report --allow-empty "$P/nopackets.pcap" >"$TMP/out" 2>"$TMP/err"
+check "--allow-empty: no RPC found is no error (exit $?, nothing on stderr)" \
+	bash -c "[ $? = 0 ] && [ ! -s '$TMP/err' ] && grep -q '^RPC' '$TMP/out'"
+check "a capture with RPCs says nothing on stderr" \
+	bash -c "'$BIN/nfscap' report '$P/v3_basic.pcap' 2>&1 >/dev/null | wc -c | grep -qx 0"
+
 # make install: man pages that render without a warning, and bash completion
 # that completes commands, options and values
 DEST=$TMP/root
