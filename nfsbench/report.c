@@ -168,7 +168,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 	out_str(o, "server", NULL, cfg->server);
 	out_str(o, "export", NULL, cfg->export);
 	out_str(o, "profile", "profile", cfg->profile_path ? cfg->profile_path : "quick mode");
-	out_u64(o, "nfs_version", "NFS version", 3, NULL);
+	out_u64(o, "nfs_version", "NFS version", nfsio_version(), NULL); /* the one used */
 	if (quick) {
 		const struct nb_group *g = &p->groups[0];
 		out_str(o, "file", "file", p->fs.single);
