@@ -2,6 +2,7 @@
  * profile or quick mode's one group), runs the engine, prints the results,
  * decides the exit code. main.c (one guest) and mpi_main.c (many, on MPI)
  * both call nb_cli_main(). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "err.h"
 #include "nfsbench.h"
+#include "out.h"
 #include "pattern.h"
 #include "trace.h"
 
@@ -49,7 +51,11 @@ static void usage(FILE *f)
 		"  --timeout DURATION  give up after this long without a reply (default 15s)\n"
 		"  --seed N            seed of offsets and written data (default 1)\n"
 		"output:\n"
+		"  --check             check the profile and options, print what would run, exit\n"
+		"                      (no server contacted; also --parse-only)\n"
 		"  --json              results as JSON (schema nfsbench/1)\n"
+		"  --output FILE       the results into FILE instead of standard output (opened\n"
+		"                      before the run)\n"
 		"  --trace FILE        one record per RPC (see nfsbench/trace.h; dump with trace-dump)\n"
 		"  --progress / --no-progress   live line on stderr (default: when a terminal)\n",
 		NB_MAX_CONNS);
@@ -151,7 +157,7 @@ static int dur_opt(const char *name, const char *v, uint64_t *out)
 enum {
 	O_URL = 256, O_RW, O_MIX, O_BS, O_SIZE, O_FILE, O_TIME, O_RAMP, O_OPS, O_CONN, O_SLOTS, O_THREADS,
 	O_RSIZE, O_WSIZE, O_STABLE, O_TIMEOUT, O_SEED, O_JSON, O_TRACE, O_PROGRESS, O_NOPROGRESS, O_HELP,
-	O_VERSION, O_PROFILE, O_VERIFY, O_NFSVERS
+	O_VERSION, O_PROFILE, O_VERIFY, O_NFSVERS, O_CHECK, O_OUTPUT
 };
 
 static const struct option longopts[] = {
@@ -168,17 +174,20 @@ static const struct option longopts[] = {
 	{ "no-progress", no_argument, 0, O_NOPROGRESS }, { "help", no_argument, 0, O_HELP },
 	{ "version", no_argument, 0, O_VERSION },      { "profile", required_argument, 0, O_PROFILE },
 	{ "verify", no_argument, 0, O_VERIFY },	       { "nfs-version", required_argument, 0, O_NFSVERS },
+	{ "check", no_argument, 0, O_CHECK },	       { "parse-only", no_argument, 0, O_CHECK },
+	{ "output", required_argument, 0, O_OUTPUT },
 	{ 0, 0, 0, 0 }
 };
 
 /* What the command line said; `set` marks options given, which override a
  * profile's values. */
 struct cli {
-	const char *url, *file, *profile;
+	const char *url, *file, *profile, *output;
+	bool check;
 	uint64_t time_ns, ramp_ns, ops, timeout_ns, seed;
 	unsigned connections, slots, threads;
 	int stable;
-	bool set[O_NFSVERS + 1];
+	bool set[O_OUTPUT + 1];
 	unsigned nfs_version;
 };
 
@@ -193,7 +202,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (opt >= O_URL && opt <= O_NFSVERS)
+		if (opt >= O_URL && opt <= O_OUTPUT)
 			l->set[opt] = true;
 		switch (opt) {
 		case O_URL: l->url = optarg; break;
@@ -241,6 +250,8 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 		case O_NOPROGRESS: c->progress = 0; break;
 		case O_PROFILE: l->profile = optarg; break;
 		case O_VERIFY: c->verify = true; break;
+		case O_CHECK: l->check = true; break;
+		case O_OUTPUT: l->output = optarg; break;
 		case O_NFSVERS: if (num_opt("nfs-version", optarg, 3, 4, &v)) return -1; l->nfs_version = (unsigned)v; break;
 		case O_HELP: case 'h': usage(stdout); exit(0);
 		case O_VERSION: cli_version(); exit(0);
@@ -338,6 +349,24 @@ static void apply_overrides(struct nb_config *c, const struct cli *l)
 	}
 }
 
+/* --check: what would run, from the checked configuration; nothing is
+ * contacted. Returns the exit code. */
+static int check_report(const struct nb_config *c, const char *profile, unsigned vers)
+{
+	const struct nb_profile *p = &c->prof;
+	unsigned threads = 0, conns = 0;
+	for (unsigned i = 0; i < p->ngroups; i++) {
+		threads += p->groups[i].threads;
+		conns += p->groups[i].connections;
+	}
+	char t[32];
+	printf("%s: valid: %u thread group%s, %u threads, %u connections, NFSv%u, %s%s%s\n",
+	       profile ? profile : "quick mode", p->ngroups, p->ngroups == 1 ? "" : "s", threads, conns, vers,
+	       p->time_ns ? "time " : "", p->time_ns ? out_fmt_ns(t, sizeof(t), p->time_ns) : "until the ops are done",
+	       c->url ? "" : " (no url yet)");
+	return fflush(stdout) ? 1 : 0;
+}
+
 int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 {
 	if (argc > 1 && !strcmp(argv[1], "trace-dump"))
@@ -367,12 +396,12 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		quick_profile(&cfg, &l);
 	}
 	const char *url = l.url ? l.url : cfg.prof.url[0] ? cfg.prof.url : NULL;
-	if (!url) {
+	if (!url && !l.check) {
 		cli_usage_error(NULL, "--url nfs://SERVER/EXPORT is required (or \"url\" in the profile)");
 		return nb_cli_abort(hooks, 2);
 	}
 	cfg.url = url;
-	if (parse_url(&cfg, url))
+	if (url && parse_url(&cfg, url))
 		return nb_cli_abort(hooks, 2);
 	cfg.seed = l.set[O_SEED] || !cfg.prof.seed ? l.seed : cfg.prof.seed;
 	cfg.timeout_ns = l.set[O_TIMEOUT] || !cfg.prof.timeout_ns ? l.timeout_ns : cfg.prof.timeout_ns;
@@ -423,6 +452,9 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		}
 	}
 
+	if (l.check)
+		return nb_cli_abort(hooks, check_report(&cfg, l.profile, vers));
+
 	/* MPI: each rank its own fileset unless the profile shares one; in
 	 * quick mode "%r" in --file is the rank (default nfsbench.%r) */
 	if (hooks) {
@@ -451,8 +483,10 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		cfg.trace_path = trace_path;
 	}
 
-	/* outputs first: a trace path that cannot be written fails before the
-	 * mount and the file layout, not after them */
+	/* outputs first: a path that cannot be written fails before the mount
+	 * and the file layout, not after them (MPI: rank 0 writes the results) */
+	if (l.output && (!hooks || hooks->rank == 0) && !(cfg.out = cli_open_out("--output", l.output)))
+		return nb_cli_abort(hooks, 1);
 	if (cfg.trace_path) {
 		FILE *tf = cli_open_out("--trace", cfg.trace_path);
 		if (!tf)
@@ -473,6 +507,10 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		if (rc)
 			err_msg("%s", res.error);
 		int code = hooks->finish(hooks->arg, &cfg, &res, rc);
+		if (cfg.out && cfg.out != stdout && fclose(cfg.out)) {
+			err_msg("--output %s: %s", l.output, strerror(errno));
+			code = code ? code : 1;
+		}
 		nb_result_free(&res);
 		return code;
 	}
@@ -483,6 +521,10 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 	}
 	if (nb_report(&cfg, &res)) {
 		err_msg("writing results: failed");
+		rc = 1;
+	}
+	if (cfg.out && cfg.out != stdout && fclose(cfg.out)) {
+		err_msg("--output %s: %s", l.output, strerror(errno));
 		rc = 1;
 	}
 	if (res.failed)

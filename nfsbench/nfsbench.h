@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include <stdio.h>
+
 #include "nfsio.h"
 #include "profile.h"
 
@@ -56,6 +58,7 @@ struct nb_config {
 	bool json;
 	int progress; /* -1 auto (terminal), 0 off, 1 on */
 	const char *trace_path;
+	FILE *out; /* --output: the results (NULL: standard output) */
 	/* from the server's FSINFO */
 	uint32_t rtmax, wtmax;
 };

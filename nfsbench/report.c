@@ -155,7 +155,7 @@ static const char *upper(const char *s, char *b, size_t len)
 int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 {
 	struct out *o;
-	int rc = out_new(&o, cfg->json ? OUT_JSON : OUT_TEXT, stdout, NB_SCHEMA);
+	int rc = out_new(&o, cfg->json ? OUT_JSON : OUT_TEXT, cfg->out ? cfg->out : stdout, NB_SCHEMA);
 	if (rc)
 		return rc;
 	const struct nb_profile *p = &cfg->prof;

@@ -124,6 +124,7 @@ before_work "nfscap capture -w" nfscap capture -r "$TMP/fifo" -w "$bad"
 before_work "nfstune sweep --html" nfstune --html "$bad" sweep "$TMP/no-such-profile.json"
 # no server on that port: the old order failed on the mount, not on the path
 before_work "nfsbench --trace" nfsbench --url nfs://127.0.0.1/x --timeout 1s --trace "$bad"
+before_work "nfsbench --output" nfsbench --url nfs://127.0.0.1/x --timeout 1s --output "$bad"
 exec 3>&-
 
 # --html - is standard output, as --per-rpc - is: the HTML and nothing else
@@ -134,6 +135,24 @@ check "nfscap report --html - writes no text report" \
 "$BIN/nfstune" --html - sweep x.json >"$TMP/out" 2>&1
 check "nfstune sweep refuses --html - (stdout has its report)" \
 	bash -c "[ $? = 2 ] && grep -q 'html -' '$TMP/out'"
+
+# nfsbench --check: a profile checked without any server
+for f in "$ROOT"/configs/*.json; do
+	grep -q '"threadgroups"' "$f" || continue # nfstune's host profiles
+	out=$("$BIN/nfsbench" --check --profile "$f" 2>&1)
+	check "nfsbench --check --profile $(basename "$f"): valid (exit $?)" bash -c "[ $? = 0 ] && grep -q ': valid: ' <<<'$out'"
+done
+# a server that is not there: --check must not contact it
+check "nfsbench --parse-only contacts no server" \
+	bash -c "timeout 5 '$BIN/nfsbench' --parse-only --url nfs://127.0.0.1/x --rw randread --time 5s >/dev/null"
+printf '{ "fileset": { "files": 1, "size": "4k" },\n  "threadgroups": [ { "name": "g", "ops": { "read": 1 }, "bogus": 1 } ] }\n' >"$TMP/bad.json"
+"$BIN/nfsbench" --check --profile "$TMP/bad.json" >"$TMP/out" 2>"$TMP/err"
+check "nfsbench --check of a bad profile: exit 2, one line naming file, line and key (exit $?)" \
+	bash -c "[ $? = 2 ] && [ ! -s '$TMP/out' ] && [ \$(wc -l <'$TMP/err') = 1 ] && grep -q '^nfsbench: $TMP/bad.json:2:[0-9]*: .*bogus' '$TMP/err'"
+# trace-dump of a file that is not there: the error, and no CSV header first
+"$BIN/nfsbench" trace-dump "$TMP/no-such.trace" >"$TMP/out" 2>"$TMP/err"
+check "nfsbench trace-dump of a missing file: exit 1, no header on stdout (exit $?)" \
+	bash -c "[ $? = 1 ] && [ ! -s '$TMP/out' ] && grep -q '^nfsbench: .*no-such.trace' '$TMP/err'"
 
 # No RPC found: exit 3 after the report, one line on stderr naming the likely
 # cause, unless --allow-empty
