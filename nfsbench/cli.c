@@ -56,6 +56,8 @@ static void usage(FILE *f)
 		"  --json              results as JSON (schema nfsbench/1)\n"
 		"  --output FILE       the results into FILE instead of standard output (opened\n"
 		"                      before the run)\n"
+		"  --status-interval D interval results every D (at least 1s) while it runs, before\n"
+		"                      the results: a text line, or a JSON object per line with --json\n"
 		"  --trace FILE        one record per RPC (see nfsbench/trace.h; dump with trace-dump)\n"
 		"  --progress / --no-progress   live line on stderr (default: when a terminal)\n",
 		NB_MAX_CONNS);
@@ -157,7 +159,7 @@ static int dur_opt(const char *name, const char *v, uint64_t *out)
 enum {
 	O_URL = 256, O_RW, O_MIX, O_BS, O_SIZE, O_FILE, O_TIME, O_RAMP, O_OPS, O_CONN, O_SLOTS, O_THREADS,
 	O_RSIZE, O_WSIZE, O_STABLE, O_TIMEOUT, O_SEED, O_JSON, O_TRACE, O_PROGRESS, O_NOPROGRESS, O_HELP,
-	O_VERSION, O_PROFILE, O_VERIFY, O_NFSVERS, O_CHECK, O_OUTPUT
+	O_VERSION, O_PROFILE, O_VERIFY, O_NFSVERS, O_CHECK, O_OUTPUT, O_STATUS
 };
 
 static const struct option longopts[] = {
@@ -175,7 +177,7 @@ static const struct option longopts[] = {
 	{ "version", no_argument, 0, O_VERSION },      { "profile", required_argument, 0, O_PROFILE },
 	{ "verify", no_argument, 0, O_VERIFY },	       { "nfs-version", required_argument, 0, O_NFSVERS },
 	{ "check", no_argument, 0, O_CHECK },	       { "parse-only", no_argument, 0, O_CHECK },
-	{ "output", required_argument, 0, O_OUTPUT },
+	{ "output", required_argument, 0, O_OUTPUT },  { "status-interval", required_argument, 0, O_STATUS },
 	{ 0, 0, 0, 0 }
 };
 
@@ -187,7 +189,7 @@ struct cli {
 	uint64_t time_ns, ramp_ns, ops, timeout_ns, seed;
 	unsigned connections, slots, threads;
 	int stable;
-	bool set[O_OUTPUT + 1];
+	bool set[O_STATUS + 1];
 	unsigned nfs_version;
 };
 
@@ -202,7 +204,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (opt >= O_URL && opt <= O_OUTPUT)
+		if (opt >= O_URL && opt <= O_STATUS)
 			l->set[opt] = true;
 		switch (opt) {
 		case O_URL: l->url = optarg; break;
@@ -252,6 +254,13 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 		case O_VERIFY: c->verify = true; break;
 		case O_CHECK: l->check = true; break;
 		case O_OUTPUT: l->output = optarg; break;
+		case O_STATUS:
+			if (dur_opt("status-interval", optarg, &c->status_ns)) return -1;
+			if (c->status_ns < 1000000000u) {
+				cli_usage_error(NULL, "--status-interval must be at least 1s");
+				return -1;
+			}
+			break;
 		case O_NFSVERS: if (num_opt("nfs-version", optarg, 3, 4, &v)) return -1; l->nfs_version = (unsigned)v; break;
 		case O_HELP: case 'h': usage(stdout); exit(0);
 		case O_VERSION: cli_version(); exit(0);
@@ -432,7 +441,11 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		return nb_cli_abort(hooks, 2);
 	}
 	if (nb_profile_check(&cfg.prof, err, sizeof(err))) {
-		err_msg("%s%s%s", l.profile ? l.profile : "", l.profile ? ": " : "", err);
+		/* in quick mode the "profile" is the options: a usage error */
+		if (l.profile)
+			err_msg("%s: %s", l.profile, err);
+		else
+			cli_usage_error(NULL, "%s", err);
 		return nb_cli_abort(hooks, 2);
 	}
 	if (cfg.verify) {

@@ -59,6 +59,7 @@ struct nb_config {
 	int progress; /* -1 auto (terminal), 0 off, 1 on */
 	const char *trace_path;
 	FILE *out; /* --output: the results (NULL: standard output) */
+	uint64_t status_ns; /* --status-interval: interval results this often (0: none) */
 	/* from the server's FSINFO */
 	uint32_t rtmax, wtmax;
 };

@@ -140,7 +140,8 @@ check "nfstune sweep refuses --html - (stdout has its report)" \
 for f in "$ROOT"/configs/*.json; do
 	grep -q '"threadgroups"' "$f" || continue # nfstune's host profiles
 	out=$("$BIN/nfsbench" --check --profile "$f" 2>&1)
-	check "nfsbench --check --profile $(basename "$f"): valid (exit $?)" bash -c "[ $? = 0 ] && grep -q ': valid: ' <<<'$out'"
+	rc=$?
+	check "nfsbench --check --profile ${f##*/}: valid (exit $rc)" bash -c "[ $rc = 0 ] && grep -q ': valid: ' <<<'$out'"
 done
 # a server that is not there: --check must not contact it
 check "nfsbench --parse-only contacts no server" \
@@ -149,6 +150,16 @@ printf '{ "fileset": { "files": 1, "size": "4k" },\n  "threadgroups": [ { "name"
 "$BIN/nfsbench" --check --profile "$TMP/bad.json" >"$TMP/out" 2>"$TMP/err"
 check "nfsbench --check of a bad profile: exit 2, one line naming file, line and key (exit $?)" \
 	bash -c "[ $? = 2 ] && [ ! -s '$TMP/out' ] && [ \$(wc -l <'$TMP/err') = 1 ] && grep -q '^nfsbench: $TMP/bad.json:2:[0-9]*: .*bogus' '$TMP/err'"
+# a failed mount names the step that failed: nothing listens on 127.0.0.1
+# here (or, where an rpcbind does, it has no MOUNT registered)
+timeout 30 "$BIN/nfsbench" --url nfs://127.0.0.1/x --timeout 1s >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "nfsbench, no NFS server: exit 1, one line naming the step ($(head -c 150 "$TMP/err"))" \
+	bash -c "[ $rc = 1 ] && [ \$(wc -l <'$TMP/err') = 1 ] && grep -Eq 'the portmapper \(rpcbind, TCP 111\)|MOUNT v3 over TCP is not registered' '$TMP/err' && grep -q 'check' '$TMP/err'"
+timeout 30 "$BIN/nfsbench" --url nfs://127.0.0.1/x --timeout 1s --nfs-version 4 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "nfsbench over NFSv4, no NFS server: names the NFS port ($(head -c 150 "$TMP/err"))" \
+	bash -c "[ $rc = 1 ] && grep -q 'the NFS port (TCP 2049)' '$TMP/err'"
 # trace-dump of a file that is not there: the error, and no CSV header first
 "$BIN/nfsbench" trace-dump "$TMP/no-such.trace" >"$TMP/out" 2>"$TMP/err"
 check "nfsbench trace-dump of a missing file: exit 1, no header on stdout (exit $?)" \
