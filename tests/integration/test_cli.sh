@@ -9,6 +9,7 @@
 # not t_setup: its cleanup takes a lab down, and this test uses none
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfstk-cli.XXXXXX")
 trap 'exec 3>&- 2>/dev/null; rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1 # whatever a program writes by mistake lands here
 P=$ROOT/tests/pcaps
 VERSION=$(sed -n 's/^#define NFSTK_VERSION "\(.*\)"$/\1/p' "$ROOT/lib/cli.h")
 
