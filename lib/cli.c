@@ -8,9 +8,15 @@
 
 #include "err.h"
 
+/* The command a user types: err_prog() without an MPI rank's "[N]". */
+static int prog_len(void)
+{
+	return (int)strcspn(err_prog(), "[");
+}
+
 int cli_version(void)
 {
-	printf("%s (nfs-toolkit) %s\n", err_prog(), NFSTK_VERSION);
+	printf("%.*s (nfs-toolkit) %s\n", prog_len(), err_prog(), NFSTK_VERSION);
 	return 0;
 }
 
@@ -25,7 +31,8 @@ void cli_help_tail(FILE *f, const char *exits)
 
 static void pointer_line(const char *cmd)
 {
-	fprintf(stderr, "Try '%s%s%s --help' for more information.\n", err_prog(), cmd ? " " : "", cmd ? cmd : "");
+	fprintf(stderr, "Try '%.*s%s%s --help' for more information.\n", prog_len(), err_prog(), cmd ? " " : "",
+		cmd ? cmd : "");
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,8 +75,8 @@ struct cmd {
 	int (*fn)(struct opts *, int, char **);
 	const char *args;  /* the synopsis after the name */
 	const char *about; /* the help's description */
+	int min, max;      /* how many arguments it takes */
 };
-static int bad_args(const char *name);
 
 static void print_messages(struct tune *t)
 {
@@ -292,11 +293,9 @@ static int load_profile(struct opts *op, const char *path, struct prof *p, struc
 
 static int cmd_plan(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	struct prof p;
 	struct knobs ks = {0};
-	if (argc != 1) {
-		return bad_args("plan");
-	}
 	int rc = load_profile(op, argv[0], &p, &ks);
 	out_str(op->o, "command", NULL, "plan");
 	out_str(op->o, "profile", NULL, argv[0]);
@@ -320,14 +319,12 @@ static int cmd_plan(struct opts *op, int argc, char **argv)
 
 static int cmd_verify(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	struct prof p;
 	struct knobs ks = {0};
 	static const struct out_col cols[] = {
 		{"object", "Object"}, {"knob", "Knob"}, {"current", "Current"}, {"wanted", "Wanted"}, {"class", "Class"},
 	};
-	if (argc != 1) {
-		return bad_args("verify");
-	}
 	int rc = load_profile(op, argv[0], &p, &ks);
 	if (rc) {
 		knobs_free(&ks);
@@ -400,6 +397,7 @@ static int need_root(struct opts *op, const char *what)
 
 static int cmd_apply(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	struct tune *t = &op->t;
 	struct prof p;
 	struct knobs ks = {0}, changes = {0};
@@ -408,9 +406,6 @@ static int cmd_apply(struct opts *op, int argc, char **argv)
 	char err[TUNE_ERRLEN];
 	int rc, lock = -1;
 
-	if (argc != 1) {
-		return bad_args("apply");
-	}
 	if ((rc = need_root(op, "apply")))
 		return finish(op, rc);
 	lock = tune_journal_lock(op->state_dir, err, sizeof(err));
@@ -518,9 +513,6 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 	char err[TUNE_ERRLEN], path[PATH_MAX] = "";
 	int rc, lock = -1;
 
-	if (argc > 1) {
-		return bad_args("revert");
-	}
 	if ((rc = need_root(op, "revert")))
 		return finish(op, rc);
 	/* a revert writes as root what a journal says: the state directory
@@ -652,15 +644,13 @@ out:
 
 static int cmd_journals(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	static const struct out_col cols[] = {
 		{"journal", "Journal"}, {"profile", "Profile"}, {"started", "Started"}, {"knobs", "Knobs"}, {"status", "Status"},
 	};
 	char **paths;
 	size_t n;
 	(void)argv;
-	if (argc) {
-		return bad_args("journals");
-	}
 	if (tune_journal_list(op->state_dir, &paths, &n)) {
 		tune_error(&op->t, "%s: cannot list journals", op->state_dir);
 		return finish(op, EX_FAIL);
@@ -693,10 +683,8 @@ static int cmd_journals(struct opts *op, int argc, char **argv)
 
 static int cmd_sweep(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	char self[PATH_MAX];
-	if (argc != 1) {
-		return bad_args("sweep");
-	}
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
 		tune_error(&op->t, "cannot find this program (/proc/self/exe): %s", strerror(errno));
@@ -771,17 +759,17 @@ static void other_netns(struct tune *t, const char *name)
 
 static const struct cmd cmds[] = {
 	{"show", cmd_show, "[IFACE...]",
-	 "every knob's current value (interfaces, sysctl, sunrpc, NFS mounts)"},
-	{"plan", cmd_plan, "PROFILE", "knob, current, wanted, apply class; changes nothing"},
-	{"apply", cmd_apply, "PROFILE", "journal, apply in dependency order, read back; all or nothing (root)"},
-	{"verify", cmd_verify, "PROFILE", "list drifted knobs; exit 0 only when none"},
+	 "every knob's current value (interfaces, sysctl, sunrpc, NFS mounts)", 0, INT_MAX},
+	{"plan", cmd_plan, "PROFILE", "knob, current, wanted, apply class; changes nothing", 1, 1},
+	{"apply", cmd_apply, "PROFILE", "journal, apply in dependency order, read back; all or nothing (root)", 1, 1},
+	{"verify", cmd_verify, "PROFILE", "list drifted knobs; exit 0 only when none", 1, 1},
 	{"revert", cmd_revert, "[JOURNAL]",
 	 "restore what an apply changed (default: the latest one, including an apply\n"
-	 "      that was killed midway) (root)"},
-	{"journals", cmd_journals, "", "the journals under the state directory and their status"},
+	 "      that was killed midway) (root)", 0, 1},
+	{"journals", cmd_journals, "", "the journals under the state directory and their status", 0, 0},
 	{"sweep", cmd_sweep, "PROFILE",
 	 "try the points of a search space against a benchmark, keep the best if it\n"
-	 "      beats the start state with 95% confidence"},
+	 "      beats the start state with 95% confidence", 1, 1},
 };
 static const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 
@@ -801,14 +789,6 @@ static void cmd_usage(FILE *f, const struct cmd *c)
 	cli_help_tail(f, TUNE_EXITS);
 }
 
-/* The arguments do not fit the command's synopsis. */
-static int bad_args(const char *name)
-{
-	for (size_t i = 0; i < ncmds; i++)
-		if (!strcmp(cmds[i].name, name))
-			return cli_usage_error(name, "%s takes %s", name, *cmds[i].args ? cmds[i].args : "no arguments");
-	return cli_usage_error(NULL, "unknown command '%s'", name);
-}
 
 int main(int argc, char **argv)
 {
@@ -931,6 +911,9 @@ int main(int argc, char **argv)
 		return cli_usage_error(NULL, "give a command: show, plan, apply, verify, revert, journals or sweep");
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	int nargs = argc - optind - 1;
+	if (nargs < cmd->min || nargs > cmd->max)
+		return cli_usage_error(cmd->name, "%s takes %s", cmd->name, *cmd->args ? cmd->args : "no arguments");
 	if ((op.dry || op.html) && cmd->fn != cmd_sweep)
 		return cli_usage_error(cmd->name, "--dry and --html belong to the sweep command");
 	if (op.html && !strcmp(op.html, "-"))
