@@ -9,6 +9,7 @@
 # not t_setup: its cleanup takes a lab down, and this test uses none
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfstk-cli.XXXXXX")
 trap 'exec 3>&- 2>/dev/null; rm -rf "$TMP"' EXIT
+SELF=$(realpath "$0")
 cd "$TMP" || exit 1 # whatever a program writes by mistake lands here
 P=$ROOT/tests/pcaps
 VERSION=$(sed -n 's/^#define NFSTK_VERSION "\(.*\)"$/\1/p' "$ROOT/lib/cli.h")
@@ -249,5 +250,18 @@ want "nfsbench subcommands" "trace-dump pattern" nfsbench ""
 want "nfsbench options" "--connections --slots" nfsbench --
 want "nfsbench --rw values" "randread randrw" nfsbench --rw rand
 want "nfsbench pattern options" "--length --seed --offset" nfsbench pattern --
+
+# The same checks on the ASan+UBSan build where make test built it: error
+# paths leak or overflow where nothing else runs them (a usage error once
+# leaked the output object)
+SAN_BIN=$ROOT/build/san/bin
+if [ -z "${CLI_SAN:-}" ] && [ -x "$SAN_BIN/nfstune" ] && [ -x "$SAN_BIN/nfscap" ] && [ -x "$SAN_BIN/nfsbench" ]; then
+	if CLI_SAN=1 BIN=$SAN_BIN bash "$SELF" >"$TMP/san.log" 2>&1; then
+		ok "the same checks on the ASan+UBSan build ($(tail -n 1 "$TMP/san.log"))"
+	else
+		not_ok "the same checks on the ASan+UBSan build"
+		grep -A4 '^not ok' "$TMP/san.log" | head -n 20 | sed 's/^/#   /'
+	fi
+fi
 
 t_done
