@@ -62,8 +62,8 @@ check "--status-interval 1s --json over 3 s: rc $rc, JSON lines with IOPS ($n, w
 check "--output: the results are in the file, not on stdout" \
 	bash -c "[ \"\$(jq -r .schema '$T_TMP/final.json')\" = nfsbench/1 ] && ! grep -q '\"total\"' '$T_TMP/iv.jsonl'"
 G timeout 60 "$NB" --url "nfs://$SIP/null" --rw read --bs 64k --size 8m --time 2s --status-interval 1s >"$T_TMP/iv.txt"
-check "--status-interval in text: interval lines before the results" \
-	bash -c "[ \$(grep -c '^interval \[run ' '$T_TMP/iv.txt') -ge 1 ] && grep -n '^interval' '$T_TMP/iv.txt' | tail -n 1 | cut -d: -f1 | xargs test 1 -le"
+check "--status-interval in text: interval lines first, then the results" \
+	bash -c "[ \$(grep -c '^interval \[run ' '$T_TMP/iv.txt') -ge 1 ] && head -n 1 '$T_TMP/iv.txt' | grep -q '^interval' && tail -n 1 '$T_TMP/iv.txt' | grep -vq '^interval'"
 
 # --- written data, byte for byte on the storage node's disk ---------------
 G timeout 60 "$NB" --url "nfs://$SIP/export" --rw write --bs 128k --size 16m --file seq.dat --seed 7 \
