@@ -53,14 +53,15 @@ check "JSON holds percentiles and buckets" test "$(jq '.ops.read.lat_ns | has("p
 check "negotiated rsize reported" test "$(jqv .config.server_rtmax "$T_TMP/export-read.json")" -ge 65536
 
 # --- interval results while it runs, results into --output ---------------
+# as fio: the interval lines go where the results go, before them
 G timeout 60 "$NB" --url "nfs://$SIP/null" --rw randread --bs 4k --size 8m --time 3s --status-interval 1s --json \
-	--output "$T_TMP/final.json" >"$T_TMP/iv.jsonl" 2>"$T_TMP/iv.err"
+	--output "$T_TMP/final.json" >"$T_TMP/iv.out" 2>"$T_TMP/iv.err"
 rc=$?
-n=$(jq -s '[.[] | select(.interval.phase == "run" and .interval.iops > 0)] | length' "$T_TMP/iv.jsonl" 2>/dev/null)
+n=$(jq -s '[.[] | select(.interval.phase == "run" and .interval.iops > 0)] | length' "$T_TMP/final.json" 2>/dev/null)
 check "--status-interval 1s --json over 3 s: rc $rc, JSON lines with IOPS ($n, want 2 or 3)" \
 	test "$rc" = 0 -a "${n:-0}" -ge 2 -a "${n:-0}" -le 3
-check "--output: the results are in the file, not on stdout" \
-	bash -c "[ \"\$(jq -r .schema '$T_TMP/final.json')\" = nfsbench/1 ] && ! grep -q '\"total\"' '$T_TMP/iv.jsonl'"
+check "--output: the file ends with the results, nothing on stdout" \
+	bash -c "[ \"\$(jq -s -r '.[-1] | .schema + \" \" + (.total.count | tostring)' '$T_TMP/final.json')\" != 'nfsbench/1 null' ] && jq -s -e '.[-1] | has(\"total\")' '$T_TMP/final.json' >/dev/null && [ ! -s '$T_TMP/iv.out' ]"
 G timeout 60 "$NB" --url "nfs://$SIP/null" --rw read --bs 64k --size 8m --time 2s --status-interval 1s >"$T_TMP/iv.txt"
 check "--status-interval in text: interval lines first, then the results" \
 	bash -c "[ \$(grep -c '^interval \[run ' '$T_TMP/iv.txt') -ge 1 ] && head -n 1 '$T_TMP/iv.txt' | grep -q '^interval' && tail -n 1 '$T_TMP/iv.txt' | grep -vq '^interval'"
