@@ -5,7 +5,9 @@
 #   make bench      benchmarks (ratios against anchors measured in the same run)
 #   make fuzz       libFuzzer targets (clang), short runs
 #   make deps       install the Debian 12 packages everything needs
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, man pages, bash
+#                   completion, configs; the man pages need scdoc)
+#   make man        man pages from docs/man/*.scd into build/man (scdoc)
 #   make SAN=1      sanitizer build into build/san (binaries in build/san/bin)
 
 PREFIX  ?= /usr/local
@@ -65,7 +67,7 @@ endif
 endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps test unit integration demo bench fuzz install clean
+.PHONY: all deps test unit integration demo bench fuzz install man clean
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -133,11 +135,29 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: deps
 	@scripts/fuzz $(FUZZ_SRC)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/nfs-toolkit/configs $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed
+# Man pages are written in scdoc (docs/man/NAME.SECTION.scd) and turned into
+# roff here; only `make man` and `make install` need scdoc (make deps
+# installs it), never `make all`.
+MAN_SRC := $(wildcard docs/man/*.scd)
+MANS    := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
+man: $(MANS)
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "make: scdoc is missing (make deps, or apt-get install scdoc)" >&2; exit 1; }
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+# bash-completion loads a command's completion file by the command's name:
+# the one file goes in under each name.
+SHARE := $(DESTDIR)$(PREFIX)/share
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/nfs-toolkit/configs $(SHARE)/nfs-toolkit/testbed \
+		$(SHARE)/man/man1 $(SHARE)/man/man5 $(SHARE)/man/man8 $(SHARE)/bash-completion/completions
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 tests/testbed/lab tests/testbed/lab-agent $(DESTDIR)$(PREFIX)/share/nfs-toolkit/testbed/
-	for f in configs/*.json; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/nfs-toolkit/configs/ || true; done
+	install -m 0755 tests/testbed/lab tests/testbed/lab-agent $(SHARE)/nfs-toolkit/testbed/
+	for f in configs/*.json; do [ -e "$$f" ] && install -m 0644 "$$f" $(SHARE)/nfs-toolkit/configs/ || true; done
+	for m in $(MANS); do install -m 0644 "$$m" $(SHARE)/man/man$${m##*.}/; done
+	for p in nfsbench nfsbench-mpi nfstune nfscap; do \
+		install -m 0644 completion/nfs-toolkit.bash $(SHARE)/bash-completion/completions/$$p; done
 
 clean:
 	rm -rf build bin

@@ -18,6 +18,7 @@
 #include "ana.h"
 #include "attr_int.h"
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "out.h"
 
@@ -900,6 +901,7 @@ static void usage(FILE *f)
 		"  --split-at last|first  forward delays follow the call's last byte (default:\n"
 		"                     a bottleneck's serialisation stays in its own share) or its\n"
 		"                     first byte (docs/design.md)\n");
+	cli_help_tail(f, CAP_EXITS);
 }
 
 static int parse_signed_duration(const char *s, int64_t *v)
@@ -925,6 +927,7 @@ static const struct option at_lopts[] = {
 	{"per-rpc", required_argument, NULL, A_PERRPC},
 	{"split-at", required_argument, NULL, A_SPLIT},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -932,19 +935,20 @@ static int parse(int argc, char **argv, struct at_ctx *x, bool *json, const char
 {
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", at_lopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", at_lopts, NULL)) != -1) {
 		char *eq = optarg ? strchr(optarg, '=') : NULL;
 		char name[32];
 		int p = -1;
 		if ((c == A_VANTAGE || c == A_OFFSET)) {
 			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(name)) {
-				err_msg("--%s: '%s' is not POINT=VALUE", c == A_VANTAGE ? "vantage" : "offset", optarg);
+				cli_usage_error("attribute", "--%s: '%s' is not POINT=VALUE", c == A_VANTAGE ? "vantage" : "offset", optarg);
 				return 2;
 			}
 			memcpy(name, optarg, (size_t)(eq - optarg));
 			name[eq - optarg] = 0;
 			if ((p = at_point_index(name)) <= AT_APP) {
-				err_msg("'%s': the points are guest, host-in, host-out and storage", name);
+				cli_usage_error("attribute", "'%s': the points are guest, host-in, host-out and storage", name);
 				return 2;
 			}
 		}
@@ -955,7 +959,7 @@ static int parse(int argc, char **argv, struct at_ctx *x, bool *json, const char
 			break;
 		case A_VANTAGE:
 			if (x->given & 1u << p) {
-				err_msg("--vantage %s given twice", name);
+				cli_usage_error("attribute", "--vantage %s given twice", name);
 				return 2;
 			}
 			x->pt[p].file = eq + 1;
@@ -963,7 +967,7 @@ static int parse(int argc, char **argv, struct at_ctx *x, bool *json, const char
 			break;
 		case A_OFFSET:
 			if (parse_signed_duration(eq + 1, &x->user_theta[p])) {
-				err_msg("--offset: '%s' is not a duration such as +13.7ms or -4200us", eq + 1);
+				cli_usage_error("attribute", "--offset: '%s' is not a duration such as +13.7ms or -4200us", eq + 1);
 				return 2;
 			}
 			x->user[p] = true;
@@ -973,30 +977,31 @@ static int parse(int argc, char **argv, struct at_ctx *x, bool *json, const char
 		case A_PERRPC: *csv = optarg; break;
 		case A_SPLIT:
 			if (strcmp(optarg, "first") && strcmp(optarg, "last")) {
-				err_msg("--split-at: 'first' or 'last' (the call's byte the forward delays follow)");
+				cli_usage_error("attribute", "--split-at: 'first' or 'last' (the call's byte the forward delays follow)");
 				return 2;
 			}
 			x->by_last = !strcmp(optarg, "last");
 			break;
 		case 'h': usage(stdout); return -1;
-		default: usage(stderr); return 2;
+		case 'V': cli_version(); return -1;
+		default: return cli_bad_option("attribute", argv, c);
 		}
 	}
 	if (optind < argc) {
-		err_msg("attribute: unexpected argument '%s' (captures go with --vantage POINT=FILE)", argv[optind]);
+		cli_usage_error("attribute", "unexpected argument '%s' (captures go with --vantage POINT=FILE)", argv[optind]);
 		return 2;
 	}
 	if (!(x->given & ~1u)) {
-		err_msg("attribute: give at least one capture with --vantage POINT=FILE");
+		cli_usage_error("attribute", "give at least one capture with --vantage POINT=FILE");
 		return 2;
 	}
 	for (int p = AT_GUEST; p < AT_NPT; p++) {
 		if (x->user[p] && !(x->given & 1u << p)) {
-			err_msg("--offset %s: no capture given for %s", at_point_names[p], at_point_names[p]);
+			cli_usage_error("attribute", "--offset %s: no capture given for %s", at_point_names[p], at_point_names[p]);
 			return 2;
 		}
 		if (x->user[p] && p == AT_GUEST) {
-			err_msg("--offset guest: offsets are from the guest's clock");
+			cli_usage_error("attribute", "--offset guest: offsets are from the guest's clock");
 			return 2;
 		}
 	}
@@ -1020,6 +1025,18 @@ int at_command(int argc, char **argv)
 		ctx_free(x);
 		return rc < 0 ? 0 : rc;
 	}
+	if (csv && html && !strcmp(csv, "-") && !strcmp(html, "-")) {
+		ctx_free(x);
+		return cli_usage_error("attribute", "--per-rpc - and --html - cannot both have standard output");
+	}
+	/* outputs first: a typo in a path fails before the captures are read */
+	FILE *hf = NULL;
+	if ((csv && !(x->csv = cli_open_out("--per-rpc", csv))) || (html && !(hf = cli_open_out("--html", html)))) {
+		if (x->csv && x->csv != stdout)
+			fclose(x->csv);
+		ctx_free(x);
+		return 1;
+	}
 	for (x->ref = 0; !(x->given & 1u << x->ref); x->ref++)
 		;
 	if (x->given & 1u)
@@ -1029,42 +1046,41 @@ int at_command(int argc, char **argv)
 			rc = read_capture(x, p, e, sizeof(e));
 	if (rc) {
 		err_msg("%s", e);
-		ctx_free(x);
-		return 1;
+		status = 1;
 	}
-	if (csv && !(x->csv = fopen(csv, "w"))) {
-		err_msg("%s: %s", csv, strerror(errno));
-		ctx_free(x);
-		return 1;
-	}
-	match_counts(x);
-	if (estimate_offsets(x) || attribute(x)) {
+	if (!status)
+		match_counts(x);
+	if (!status && (estimate_offsets(x) || attribute(x))) {
 		err_msg("out of memory");
 		status = 1;
 	}
-	if (x->csv && fclose(x->csv) && !status) {
+	if (x->csv && (x->csv == stdout ? fflush(x->csv) : fclose(x->csv)) && !status) {
 		err_msg("%s: %s", csv, strerror(errno));
 		status = 1;
 	}
+	bool csv_stdout = x->csv == stdout;
 	x->csv = NULL;
 	struct out *o;
-	if (!status && out_new(&o, json ? OUT_JSON : OUT_TEXT, stdout, "nfscap/1") == 0) {
+	/* '-' for --per-rpc or --html: standard output is theirs, no report there */
+	if (!status && !csv_stdout && hf != stdout && out_new(&o, json ? OUT_JSON : OUT_TEXT, stdout, "nfscap/1") == 0) {
 		at_report(x, o);
 		if (out_finish(o)) {
 			err_msg("writing the report: %s", strerror(errno));
 			status = 1;
 		}
 	}
-	if (!status && html) {
-		FILE *f = fopen(html, "w");
-		int hr = f ? at_html(x, f) : errno;
-		if (f && fclose(f) && !hr)
+	if (!status && hf) {
+		int hr = at_html(x, hf);
+		if ((hf == stdout ? fflush(hf) : fclose(hf)) && !hr)
 			hr = errno;
+		hf = NULL;
 		if (hr) {
 			err_msg("%s: cannot write the HTML report: %s", html, strerror(hr));
 			status = 1;
 		}
 	}
+	if (hf && hf != stdout)
+		fclose(hf);
 	ctx_free(x);
 	return status;
 }

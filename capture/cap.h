@@ -211,6 +211,13 @@ int cap_rpc_plausible(const uint8_t *p, size_t n, bool any_prog);
  * the last op. Returns a CAP_OP_* index. */
 unsigned cap_v4_principal(const uint8_t *ops, unsigned n);
 
+/* The exit codes every nfscap command's --help lists (main.c). */
+#define CAP_EXITS                                                                        \
+	"  0   done\n"                                                                  \
+	"  1   a capture could not be read, or an output could not be written\n"         \
+	"  2   usage error (nothing done)\n"                                              \
+	"  3   report, live: no RPC found (the report is still printed; --allow-empty: 0)\n"
+
 /* ---- ana.c: the analyzer ---------------------------------------------------- */
 #define CAP_MAX_PORTS 16
 struct cap_rpc;

@@ -43,6 +43,7 @@
 #include <sys/resource.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "rpccap.h"
 #include "tm.h"
@@ -497,7 +498,15 @@ static void usage(FILE *f)
 		   "       nfscap capture -i IFACE --bare ...   only read (the benchmark's anchor)\n"
 		   "Reads whole packets and writes a pcap that keeps every RPC record's mark and\n"
 		   "RPC/NFS header, with each packet's timestamp, and drops the payload\n"
-		   "(format: README, 'nfscap capture'). -r converts a full capture offline.\n");
+		   "(format: README, 'nfscap capture'). -r converts a full capture offline.\n"
+		   "  -i, --interface IFACE   capture live on IFACE (needs CAP_NET_RAW)\n"
+		   "  -r, --read FILE     convert a full capture instead\n"
+		   "  -w, --write FILE    the RPC-aware capture ('-': standard output)\n"
+		   "  --filter BPF        a libpcap filter applied before anything else\n"
+		   "  --duration D        stop after D (e.g. 30s; default: at Ctrl-C or end of -r)\n"
+		   "  --port N            only these ports carry RPC (default: 2049 and any port\n"
+		   "                      where RPC headers are recognised)\n");
+	cli_help_tail(f, CAP_EXITS);
 }
 
 static int set_filter(pcap_t *p, const char *filter)
@@ -542,7 +551,7 @@ static pcap_t *open_live(const char *iface)
 	return p;
 }
 
-enum { O_FILTER = 256, O_DURATION, O_PORT, O_BARE };
+enum { O_FILTER = 256, O_DURATION, O_PORT, O_BARE, O_VERSION };
 
 int rc_command(int argc, char **argv)
 {
@@ -555,6 +564,7 @@ int rc_command(int argc, char **argv)
 		{"port", required_argument, NULL, O_PORT},
 		{"bare", no_argument, NULL, O_BARE},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
 	const char *iface = NULL, *rfile = NULL, *wfile = NULL, *filter = NULL;
@@ -565,7 +575,8 @@ int rc_command(int argc, char **argv)
 	bool bare = false;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hi:r:w:", lo, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hi:r:w:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': iface = optarg; break;
 		case 'r': rfile = optarg; break;
@@ -573,32 +584,32 @@ int rc_command(int argc, char **argv)
 		case O_FILTER: filter = optarg; break;
 		case O_BARE: bare = true; wfile = "/dev/null"; break;
 		case 'h': usage(stdout); return 0;
+		case O_VERSION: return cli_version();
 		case O_DURATION:
-			if (parse_duration(optarg, &dur, e, sizeof(e))) {
-				err_msg("capture: --duration: %s", e);
-				return 2;
-			}
+			if (parse_duration(optarg, &dur, e, sizeof(e)))
+				return cli_usage_error("capture", "--duration: %s", e);
 			break;
 		case O_PORT: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v == 0 || v > 65535 || o.nports == CAP_MAX_PORTS) {
-				err_msg("capture: --port: '%s' is not a port number (1..65535, at most %d)", optarg,
-					CAP_MAX_PORTS);
-				return 2;
-			}
+			if (*end || !*optarg || v == 0 || v > 65535 || o.nports == CAP_MAX_PORTS)
+				return cli_usage_error("capture", "--port: '%s' is not a port number (1..65535, at most %d)",
+						       optarg, CAP_MAX_PORTS);
 			o.ports[o.nports++] = (uint16_t)v;
 			break;
 		}
-		default: usage(stderr); return 2;
+		default: return cli_bad_option("capture", argv, c);
 		}
 	}
-	if (optind < argc || !wfile || !iface == !rfile) {
-		if (optind < argc)
-			err_msg("capture: unexpected argument '%s'", argv[optind]);
-		else
-			err_msg("capture: give -i IFACE or -r FILE, and -w FILE");
-		return 2;
+	if (optind < argc)
+		return cli_usage_error("capture", "unexpected argument '%s'", argv[optind]);
+	if (!wfile || !iface == !rfile)
+		return cli_usage_error("capture", "give -i IFACE or -r FILE, and -w FILE");
+	/* the output first: a path that cannot be written fails before the capture */
+	FILE *fp = strcmp(wfile, "-") ? fopen(wfile, "wb") : stdout;
+	if (!fp) {
+		err_msg("capture: %s: %s", wfile, strerror(errno));
+		return 1;
 	}
 	pcap_t *in;
 	if (iface) {
@@ -609,27 +620,19 @@ int rc_command(int argc, char **argv)
 		if (!in)
 			err_msg("capture: %s: %s", rfile, ebuf);
 	}
-	if (!in)
-		return 1;
-	int dlt = pcap_datalink(in), rc;
-	if (!cap_dlt_supported(dlt)) {
+	int dlt = in ? pcap_datalink(in) : 0, rc = 1;
+	if (in && !cap_dlt_supported(dlt))
 		err_msg("capture: %s: link type %d is not supported", iface ? iface : rfile, dlt);
-		pcap_close(in);
-		return 1;
-	}
-	if ((rc = set_filter(in, filter))) {
-		pcap_close(in);
+	else if (in)
+		rc = set_filter(in, filter);
+	if (!in || rc) {
+		if (in)
+			pcap_close(in);
+		if (fp != stdout)
+			fclose(fp);
 		return rc;
 	}
 	pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, RC_SNAP, PCAP_TSTAMP_PRECISION_NANO);
-	FILE *fp = strcmp(wfile, "-") ? fopen(wfile, "wb") : stdout;
-	if (!fp) {
-		err_msg("capture: %s: %s", wfile, strerror(errno));
-		if (dead)
-			pcap_close(dead);
-		pcap_close(in);
-		return 1;
-	}
 	setvbuf(fp, NULL, _IOFBF, 1 << 20); /* fewer, larger writes */
 	pcap_dumper_t *out = dead ? pcap_dump_fopen(dead, fp) : NULL;
 	struct rc *r = NULL;

@@ -2,6 +2,7 @@
  * profile or quick mode's one group), runs the engine, prints the results,
  * decides the exit code. main.c (one guest) and mpi_main.c (many, on MPI)
  * both call nb_cli_main(). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,26 +11,28 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "nfsbench.h"
+#include "out.h"
 #include "pattern.h"
 #include "trace.h"
-
-#define VERSION "0.1"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nfsbench --url nfs://SERVER/EXPORT [options]\n"
 		"       nfsbench --profile FILE [--url ...] [overrides]\n"
-		"       nfsbench trace-dump FILE\n"
-		"       nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n"
-		"       nfsbench verify-bench     (--verify's checking rate on this CPU)\n"
+		"       nfsbench trace-dump FILE          (nfsbench trace-dump --help)\n"
+		"       nfsbench pattern --length SIZE    (nfsbench pattern --help)\n"
+		"       nfsbench verify-bench             (--verify's checking rate on this CPU)\n"
 		"\n"
 		"workload profile (FFSB-like fileset and thread groups, see configs/):\n"
 		"  --profile FILE      JSON with comments; options below override its values\n"
 		"  --verify            blocks written carry a header and a CRC32C; reads check them\n"
-		"  --nfs-version 3|4   NFSv3 (default); v4 is refused in this version\n"
+		"  --nfs-version 3|4   NFSv3 (default: raw RPCs, nfsbench sizes each one) or NFSv4.0\n"
+		"                      (libnfs's high-level API: WRITEs of at most 2 KiB, one OPEN\n"
+		"                      per file and connection; no --trace, no --verify of writes)\n"
 		"workload (quick mode, fio-like):\n"
 		"  --rw MODE           read|write|randread|randwrite|randrw|rw (default read)\n"
 		"  --rwmixread PCT     reads in randrw/rw, percent (default 50)\n"
@@ -49,10 +52,17 @@ static void usage(FILE *f)
 		"  --timeout DURATION  give up after this long without a reply (default 15s)\n"
 		"  --seed N            seed of offsets and written data (default 1)\n"
 		"output:\n"
+		"  --check             check the profile and options, print what would run, exit\n"
+		"                      (no server contacted; also --parse-only)\n"
 		"  --json              results as JSON (schema nfsbench/1)\n"
+		"  --output FILE       the results into FILE instead of standard output (opened\n"
+		"                      before the run)\n"
+		"  --status-interval D interval results every D (at least 1s) while it runs, before\n"
+		"                      the results: a text line, or a JSON object per line with --json\n"
 		"  --trace FILE        one record per RPC (see nfsbench/trace.h; dump with trace-dump)\n"
 		"  --progress / --no-progress   live line on stderr (default: when a terminal)\n",
 		NB_MAX_CONNS);
+	cli_help_tail(f, NB_EXITS);
 }
 
 /* An exit before the run: in an MPI job this rank still meets the others
@@ -77,18 +87,18 @@ static int parse_url(struct nb_config *c, const char *url)
 {
 	const char *p = url;
 	if (strncmp(p, "nfs://", 6) != 0) {
-		err_msg("--url: '%s' does not start with nfs://", url);
+		cli_usage_error(NULL, "--url: '%s' does not start with nfs://", url);
 		return -1;
 	}
 	p += 6;
 	const char *slash = strchr(p, '/');
 	if (!slash || slash == p) {
-		err_msg("--url: '%s' has no server or no export path (nfs://SERVER/EXPORT)", url);
+		cli_usage_error(NULL, "--url: '%s' has no server or no export path (nfs://SERVER/EXPORT)", url);
 		return -1;
 	}
 	size_t n = (size_t)(slash - p);
 	if (n >= sizeof(c->server)) {
-		err_msg("--url: server name too long");
+		cli_usage_error(NULL, "--url: server name too long");
 		return -1;
 	}
 	memcpy(c->server, p, n);
@@ -97,17 +107,17 @@ static int parse_url(struct nb_config *c, const char *url)
 		memmove(c->server, c->server + 1, n - 2);
 		c->server[n - 2] = 0;
 	} else if (strchr(c->server, ':')) {
-		err_msg("--url: ports are not supported in '%s' (the portmapper finds the NFS port)", url);
+		cli_usage_error(NULL, "--url: ports are not supported in '%s' (the portmapper finds the NFS port)", url);
 		return -1;
 	}
 	const char *q = strchr(slash, '?');
 	n = q ? (size_t)(q - slash) : strlen(slash);
 	if (q) {
-		err_msg("--url: options after '?' are not supported; use nfsbench's own options");
+		cli_usage_error(NULL, "--url: options after '?' are not supported; use nfsbench's own options");
 		return -1;
 	}
 	if (n >= sizeof(c->export)) {
-		err_msg("--url: export path too long");
+		cli_usage_error(NULL, "--url: export path too long");
 		return -1;
 	}
 	memcpy(c->export, slash, n);
@@ -121,7 +131,7 @@ static int num_opt(const char *name, const char *v, uint64_t lo, uint64_t hi, ui
 {
 	char err[256];
 	if (parse_u64(v, lo, hi, out, err, sizeof(err))) {
-		err_msg("--%s: %s", name, err);
+		cli_usage_error(NULL, "--%s: %s", name, err);
 		return -1;
 	}
 	return 0;
@@ -131,7 +141,7 @@ static int size_opt(const char *name, const char *v, uint64_t *out)
 {
 	char err[256];
 	if (parse_size(v, out, err, sizeof(err))) {
-		err_msg("--%s: %s", name, err);
+		cli_usage_error(NULL, "--%s: %s", name, err);
 		return -1;
 	}
 	return 0;
@@ -163,7 +173,7 @@ static int dur_opt(const char *name, const char *v, uint64_t *out)
 {
 	char err[256];
 	if (parse_duration(v, out, err, sizeof(err))) {
-		err_msg("--%s: %s", name, err);
+		cli_usage_error(NULL, "--%s: %s", name, err);
 		return -1;
 	}
 	return 0;
@@ -172,7 +182,7 @@ static int dur_opt(const char *name, const char *v, uint64_t *out)
 enum {
 	O_URL = 256, O_RW, O_MIX, O_BS, O_SIZE, O_FILE, O_TIME, O_RAMP, O_OPS, O_CONN, O_SLOTS, O_THREADS,
 	O_RSIZE, O_WSIZE, O_STABLE, O_TIMEOUT, O_SEED, O_JSON, O_TRACE, O_PROGRESS, O_NOPROGRESS, O_HELP,
-	O_VERSION, O_PROFILE, O_VERIFY, O_NFSVERS
+	O_VERSION, O_PROFILE, O_VERIFY, O_NFSVERS, O_CHECK, O_OUTPUT, O_STATUS
 };
 
 static const struct option longopts[] = {
@@ -189,17 +199,20 @@ static const struct option longopts[] = {
 	{ "no-progress", no_argument, 0, O_NOPROGRESS }, { "help", no_argument, 0, O_HELP },
 	{ "version", no_argument, 0, O_VERSION },      { "profile", required_argument, 0, O_PROFILE },
 	{ "verify", no_argument, 0, O_VERIFY },	       { "nfs-version", required_argument, 0, O_NFSVERS },
+	{ "check", no_argument, 0, O_CHECK },	       { "parse-only", no_argument, 0, O_CHECK },
+	{ "output", required_argument, 0, O_OUTPUT },  { "status-interval", required_argument, 0, O_STATUS },
 	{ 0, 0, 0, 0 }
 };
 
 /* What the command line said; `set` marks options given, which override a
  * profile's values. */
 struct cli {
-	const char *url, *file, *profile;
+	const char *url, *file, *profile, *output;
+	bool check;
 	uint64_t time_ns, ramp_ns, ops, timeout_ns, seed;
 	unsigned connections, slots, threads;
 	int stable;
-	bool set[O_NFSVERS + 1];
+	bool set[O_STATUS + 1];
 	unsigned nfs_version;
 };
 
@@ -213,8 +226,8 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 	uint64_t v;
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt >= O_URL && opt <= O_NFSVERS)
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (opt >= O_URL && opt <= O_STATUS)
 			l->set[opt] = true;
 		switch (opt) {
 		case O_URL: l->url = optarg; break;
@@ -224,7 +237,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 			for (i = 0; i < 6 && strcmp(optarg, m[i]); i++)
 				;
 			if (i == 6) {
-				err_msg("--rw: '%s' is not one of read, write, randread, randwrite, randrw, rw", optarg);
+				cli_usage_error(NULL, "--rw: '%s' is not one of read, write, randread, randwrite, randrw, rw", optarg);
 				return -1;
 			}
 			c->rw = (enum nb_rw)i;
@@ -235,7 +248,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 		case O_SIZE: if (size_opt("size", optarg, &c->size)) return -1; break;
 		case O_FILE:
 			if (!*optarg || strchr(optarg, '/') || strlen(optarg) > 255) {
-				err_msg("--file: '%s' must be a plain file name (no '/', 1..255 bytes)", optarg);
+				cli_usage_error(NULL, "--file: '%s' must be a plain file name (no '/', 1..255 bytes)", optarg);
 				return -1;
 			}
 			l->file = optarg;
@@ -252,7 +265,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 			if (!strcmp(optarg, "unstable")) l->stable = 0;
 			else if (!strcmp(optarg, "data")) l->stable = 1;
 			else if (!strcmp(optarg, "file")) l->stable = 2;
-			else { err_msg("--stable: '%s' is not one of unstable, data, file", optarg); return -1; }
+			else { cli_usage_error(NULL, "--stable: '%s' is not one of unstable, data, file", optarg); return -1; }
 			break;
 		case O_TIMEOUT: if (dur_opt("timeout", optarg, &l->timeout_ns)) return -1; break;
 		case O_SEED: if (num_opt("seed", optarg, 0, UINT64_MAX, &l->seed)) return -1; break;
@@ -262,41 +275,50 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 		case O_NOPROGRESS: c->progress = 0; break;
 		case O_PROFILE: l->profile = optarg; break;
 		case O_VERIFY: c->verify = true; break;
+		case O_CHECK: l->check = true; break;
+		case O_OUTPUT: l->output = optarg; break;
+		case O_STATUS:
+			if (dur_opt("status-interval", optarg, &c->status_ns)) return -1;
+			if (c->status_ns < 1000000000u) {
+				cli_usage_error(NULL, "--status-interval must be at least 1s");
+				return -1;
+			}
+			break;
 		case O_NFSVERS: if (num_opt("nfs-version", optarg, 3, 4, &v)) return -1; l->nfs_version = (unsigned)v; break;
 		case O_HELP: case 'h': usage(stdout); exit(0);
-		case O_VERSION: printf("nfsbench " VERSION "\n"); exit(0);
+		case O_VERSION: cli_version(); exit(0);
 		default:
-			err_msg("unknown or incomplete option '%s' (see nfsbench --help)", argv[optind - 1]);
+			cli_bad_option(NULL, argv, opt);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		err_msg("unexpected argument '%s' (see nfsbench --help)", argv[optind]);
+		cli_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
 	if (l->profile)
 		for (int o = O_URL; o <= O_NFSVERS; o++)
 			if (l->set[o] && is_quick_opt(o)) {
-				err_msg("--%s describes a quick-mode workload; with --profile, put it in the profile",
+				cli_usage_error(NULL, "--%s describes a quick-mode workload; with --profile, put it in the profile",
 					longopts[o - O_URL].name);
 				return -1;
 			}
 	if (c->bs == 0 || c->bs > (64u << 20)) {
-		err_msg("--bs must be 1 byte to 64m");
+		cli_usage_error(NULL, "--bs must be 1 byte to 64m");
 		return -1;
 	}
 	if ((c->rsize && (c->rsize < 512 || c->rsize > (64u << 20))) ||
 	    (c->wsize && (c->wsize < 512 || c->wsize > (64u << 20)))) {
-		err_msg("--rsize/--wsize must be 512 bytes to 64m");
+		cli_usage_error(NULL, "--rsize/--wsize must be 512 bytes to 64m");
 		return -1;
 	}
 	if (c->size < c->bs) {
-		err_msg("--size (%llu) must be at least --bs (%llu)", (unsigned long long)c->size,
+		cli_usage_error(NULL, "--size (%llu) must be at least --bs (%llu)", (unsigned long long)c->size,
 			(unsigned long long)c->bs);
 		return -1;
 	}
 	if (l->set[O_TIMEOUT] && l->timeout_ns < 1000000000u) {
-		err_msg("--timeout must be at least 1s");
+		cli_usage_error(NULL, "--timeout must be at least 1s");
 		return -1;
 	}
 	return 0;
@@ -359,6 +381,24 @@ static void apply_overrides(struct nb_config *c, const struct cli *l)
 	}
 }
 
+/* --check: what would run, from the checked configuration; nothing is
+ * contacted. Returns the exit code. */
+static int check_report(const struct nb_config *c, const char *profile, unsigned vers)
+{
+	const struct nb_profile *p = &c->prof;
+	unsigned threads = 0, conns = 0;
+	for (unsigned i = 0; i < p->ngroups; i++) {
+		threads += p->groups[i].threads;
+		conns += p->groups[i].connections;
+	}
+	char t[32];
+	printf("%s: valid: %u thread group%s, %u threads, %u connections, NFSv%u, %s%s%s\n",
+	       profile ? profile : "quick mode", p->ngroups, p->ngroups == 1 ? "" : "s", threads, conns, vers,
+	       p->time_ns ? "time " : "", p->time_ns ? out_fmt_ns(t, sizeof(t), p->time_ns) : "until the ops are done",
+	       c->url ? "" : " (no url yet)");
+	return fflush(stdout) ? 1 : 0;
+}
+
 int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 {
 	if (argc > 1 && !strcmp(argv[1], "trace-dump"))
@@ -392,12 +432,12 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		quick_profile(&cfg, &l);
 	}
 	const char *url = l.url ? l.url : cfg.prof.url[0] ? cfg.prof.url : NULL;
-	if (!url) {
-		err_msg("--url nfs://SERVER/EXPORT is required (or \"url\" in the profile; see nfsbench --help)");
+	if (!url && !l.check) {
+		cli_usage_error(NULL, "--url nfs://SERVER/EXPORT is required (or \"url\" in the profile)");
 		return nb_cli_abort(hooks, 2);
 	}
 	cfg.url = url;
-	if (parse_url(&cfg, url))
+	if (url && parse_url(&cfg, url))
 		return nb_cli_abort(hooks, 2);
 	cfg.seed = l.set[O_SEED] || !cfg.prof.seed ? l.seed : cfg.prof.seed;
 	cfg.timeout_ns = l.set[O_TIMEOUT] || !cfg.prof.timeout_ns ? l.timeout_ns : cfg.prof.timeout_ns;
@@ -412,23 +452,27 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 				 g->weight[NB_K_CREATE];
 		}
 		if (cfg.verify && writes) {
-			err_msg("--verify with writes is not possible over NFSv4 with libnfs 4.0: its NFSv4 WRITEs "
+			cli_usage_error(NULL, "--verify with writes is not possible over NFSv4 with libnfs 4.0: its NFSv4 WRITEs "
 				"carry at most 2 KiB, less than a 4 KiB verify block (lay the files out over v3, then "
 				"verify reads over v4)");
 			return nb_cli_abort(hooks, 2);
 		}
 		if (cfg.trace_path) {
-			err_msg("--trace is not possible over NFSv4 with libnfs 4.0: its high-level API chooses the "
+			cli_usage_error(NULL, "--trace is not possible over NFSv4 with libnfs 4.0: its high-level API chooses the "
 				"XIDs, so the trace could not be joined with captures; trace over NFSv3");
 			return nb_cli_abort(hooks, 2);
 		}
 	}
 	if (nfsio_set_version(vers)) {
-		err_msg("--nfs-version %u is not supported", vers);
+		cli_usage_error(NULL, "--nfs-version %u is not supported", vers);
 		return nb_cli_abort(hooks, 2);
 	}
 	if (nb_profile_check(&cfg.prof, err, sizeof(err))) {
-		err_msg("%s%s%s", l.profile ? l.profile : "", l.profile ? ": " : "", err);
+		/* in quick mode the "profile" is the options: a usage error */
+		if (l.profile)
+			err_msg("%s: %s", l.profile, err);
+		else
+			cli_usage_error(NULL, "%s", err);
 		return nb_cli_abort(hooks, 2);
 	}
 	if (cfg.verify) {
@@ -436,17 +480,20 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 			const struct nb_group *g = &cfg.prof.groups[i];
 			if (g->read_bs % NB_VERIFY_BLOCK || g->write_bs % NB_VERIFY_BLOCK || g->read_size % NB_VERIFY_BLOCK ||
 			    g->write_size % NB_VERIFY_BLOCK) {
-				err_msg("--verify: read/write sizes and block sizes of group %s must be multiples of %d",
+				cli_usage_error(NULL, "--verify: read/write sizes and block sizes of group %s must be multiples of %d",
 					g->name, NB_VERIFY_BLOCK);
 				return nb_cli_abort(hooks, 2);
 			}
 			if (cfg.prof.fs.single[0] && g->weight[NB_K_READ] && g->weight[NB_K_WRITE]) {
-				err_msg("--verify with a read/write mix on one file is not supported: use a profile "
+				cli_usage_error(NULL, "--verify with a read/write mix on one file is not supported: use a profile "
 					"with a fileset, where each thread owns its files");
 				return nb_cli_abort(hooks, 2);
 			}
 		}
 	}
+
+	if (l.check)
+		return nb_cli_abort(hooks, check_report(&cfg, l.profile, vers));
 
 	/* MPI: each rank its own fileset unless the profile shares one; in
 	 * quick mode "%r" in --file is the rank (default nfsbench.%r) */
@@ -476,6 +523,17 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		cfg.trace_path = trace_path;
 	}
 
+	/* outputs first: a path that cannot be written fails before the mount
+	 * and the file layout, not after them (MPI: rank 0 writes the results) */
+	if (l.output && (!hooks || hooks->rank == 0) && !(cfg.out = cli_open_out("--output", l.output)))
+		return nb_cli_abort(hooks, 1);
+	if (cfg.trace_path) {
+		FILE *tf = cli_open_out("--trace", cfg.trace_path);
+		if (!tf)
+			return nb_cli_abort(hooks, 1);
+		if (tf != stdout)
+			fclose(tf);
+	}
 	struct sigaction sa = { .sa_handler = on_sigint };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -489,6 +547,10 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		if (rc)
 			err_msg("%s", res.error);
 		int code = hooks->finish(hooks->arg, &cfg, &res, rc);
+		if (cfg.out && cfg.out != stdout && fclose(cfg.out)) {
+			err_msg("--output %s: %s", l.output, strerror(errno));
+			code = code ? code : 1;
+		}
 		nb_result_free(&res);
 		return code;
 	}
@@ -499,6 +561,10 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 	}
 	if (nb_report(&cfg, &res)) {
 		err_msg("writing results: failed");
+		rc = 1;
+	}
+	if (cfg.out && cfg.out != stdout && fclose(cfg.out)) {
+		err_msg("--output %s: %s", l.output, strerror(errno));
 		rc = 1;
 	}
 	if (res.failed)

@@ -1711,34 +1711,83 @@ static unsigned mark_files(struct nb_shared *sh)
 
 /* ---- the run ------------------------------------------------------------------ */
 
-static void progress_line(struct nb_shared *sh, uint64_t now, uint64_t *prev_ops, uint64_t *prev_bytes,
-			  uint64_t *prev_t)
+/* What the threads published so far (operations, bytes, latency since the
+ * timed phase began, or of the ramp while it runs), and its rates since the
+ * previous look. */
+struct nb_look {
+	uint64_t ops, bytes, t;
+};
+
+static struct hist *look(struct nb_shared *sh, uint64_t now, struct nb_look *prev, double *iops, double *bps,
+			 uint64_t *ops)
 {
-	uint64_t ops = 0, bytes = 0;
+	uint64_t o = 0, bytes = 0;
 	struct hist *h = malloc(sizeof(*h));
 	if (!h)
-		return;
+		return NULL;
 	hist_init(h);
 	for (unsigned i = 0; i < sh->nthreads; i++) {
 		struct nb_thread *t = &sh->threads[i];
 		pthread_mutex_lock(&t->pub_lock);
-		ops += t->pub_ops;
+		o += t->pub_ops;
 		bytes += t->pub_bytes;
 		hist_merge(h, &t->pub_lat);
 		pthread_mutex_unlock(&t->pub_lock);
 	}
-	double dt = (double)(now - *prev_t) / 1e9;
+	if (o < prev->ops || bytes < prev->bytes) /* counts restart when the ramp ends */
+		prev->ops = prev->bytes = 0;
+	double dt = (double)(now - prev->t) / 1e9;
+	*iops = dt > 0 ? (double)(o - prev->ops) / dt : 0;
+	*bps = dt > 0 ? (double)(bytes - prev->bytes) / dt : 0;
+	*ops = o;
+	*prev = (struct nb_look){ o, bytes, now };
+	return h;
+}
+
+static void progress_line(struct nb_shared *sh, uint64_t now, struct nb_look *prev)
+{
+	double iops, bps;
+	uint64_t ops;
+	struct hist *h = look(sh, now, prev, &iops, &bps, &ops);
+	if (!h)
+		return;
 	char p99[32], rate[32];
 	double el = now > sh->ramp_end ? (double)(now - sh->ramp_end) / 1e9 : -(double)(sh->ramp_end - now) / 1e9;
 	char left[32] = "";
 	if (sh->end != UINT64_MAX)
 		snprintf(left, sizeof(left), ", %.0fs left", now < sh->end ? (double)(sh->end - now) / 1e9 : 0.0);
 	fprintf(stderr, "\r\033[K[%s %.0fs%s] %s/s, %.0f IOPS, p99 %s", el < 0 ? "ramp" : "run", el < 0 ? -el : el,
-		left, out_fmt_bytes(rate, sizeof(rate), dt > 0 ? (double)(bytes - *prev_bytes) / dt : 0),
-		dt > 0 ? (double)(ops - *prev_ops) / dt : 0, out_fmt_ns(p99, sizeof(p99), hist_percentile(h, 99)));
-	*prev_ops = ops;
-	*prev_bytes = bytes;
-	*prev_t = now;
+		left, out_fmt_bytes(rate, sizeof(rate), bps), iops, out_fmt_ns(p99, sizeof(p99), hist_percentile(h, 99)));
+	free(h);
+}
+
+/* --status-interval: one line of interval results with the results' own
+ * output, text or a JSON object per line (fio's --status-interval). */
+static void status_line(struct nb_shared *sh, uint64_t now, struct nb_look *prev)
+{
+	const struct nb_config *cfg = sh->cfg;
+	FILE *f = cfg->out ? cfg->out : stdout;
+	double iops, bps;
+	uint64_t ops;
+	struct hist *h = look(sh, now, prev, &iops, &bps, &ops);
+	if (!h)
+		return;
+	bool ramp = now < sh->ramp_end || sh->ramp_end == UINT64_MAX;
+	double el = ramp ? 0 : (double)(now - sh->ramp_end) / 1e9;
+	uint64_t p50 = hist_percentile(h, 50), p99 = hist_percentile(h, 99);
+	if (cfg->json) {
+		fprintf(f,
+			"{\"schema\": \"%s\", \"interval\": {\"phase\": \"%s\", \"elapsed_s\": %.3f, \"ops\": %llu, "
+			"\"iops\": %.1f, \"bytes_per_s\": %.0f, \"lat_p50_ns\": %llu, \"lat_p99_ns\": %llu}}\n",
+			NB_SCHEMA, ramp ? "ramp" : "run", el, (unsigned long long)ops, iops, bps, (unsigned long long)p50,
+			(unsigned long long)p99);
+	} else {
+		char a[32], b[32], r[32];
+		fprintf(f, "interval [%s %.1fs] %llu ops, %.0f IOPS, %s/s, latency p50 %s p99 %s\n", ramp ? "ramp" : "run",
+			el, (unsigned long long)ops, iops, out_fmt_bytes(r, sizeof(r), bps), out_fmt_ns(a, sizeof(a), p50),
+			out_fmt_ns(b, sizeof(b), p99));
+	}
+	fflush(f);
 	free(h);
 }
 
@@ -1943,7 +1992,7 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 
 	bool progress = cfg->progress > 0 || (cfg->progress < 0 && !cfg->json && isatty(STDERR_FILENO));
 	for (unsigned i = 0; i < nthreads; i++)
-		threads[i].publish = progress;
+		threads[i].publish = progress || cfg->status_ns;
 	sh.ramp_end = sh.end = UINT64_MAX; /* layout is never counted */
 	unsigned started = 0;
 	for (; started < nthreads; started++) {
@@ -1995,7 +2044,8 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 
 	struct rusage ru0, ru1;
 	bool have_ru0 = false;
-	uint64_t prev_ops = 0, prev_bytes = 0, prev_t = tm_mono_ns(), last_line = prev_t;
+	uint64_t last_line = tm_mono_ns(), last_status = last_line;
+	struct nb_look prev_line = { 0, 0, last_line }, prev_status = prev_line;
 	for (;;) {
 		bool all = true;
 		uint64_t now = tm_mono_ns();
@@ -2026,7 +2076,11 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 			break;
 		if (progress && now - last_line >= 1000000000u) {
 			last_line = now;
-			progress_line(&sh, now, &prev_ops, &prev_bytes, &prev_t);
+			progress_line(&sh, now, &prev_line);
+		}
+		if (cfg->status_ns && now - last_status >= cfg->status_ns) {
+			last_status = now;
+			status_line(&sh, now, &prev_status);
 		}
 		uint64_t until = now + 20000000u;
 		if (!have_ru0 && sh.ramp_end < until)

@@ -6,10 +6,18 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include <stdio.h>
+
 #include "nfsio.h"
 #include "profile.h"
 
 #define NB_SCHEMA "nfsbench/1"
+/* The exit codes every nfsbench --help lists (cli.c decides them). */
+#define NB_EXITS                                                                             \
+	"  0   done, every operation succeeded\n"                                              \
+	"  1   the run failed, operations failed, or --verify found bad data\n"                \
+	"  2   usage or profile error (nothing run)\n"                                         \
+	"  130 interrupted (Ctrl-C): the results so far are printed\n"
 #define NB_MAX_CONNS 256 /* XIDs: connection index in the top 8 bits */
 #define NB_MAX_SLOTS 4096
 #define NB_MAX_ERRKINDS 16
@@ -50,6 +58,8 @@ struct nb_config {
 	bool json;
 	int progress; /* -1 auto (terminal), 0 off, 1 on */
 	const char *trace_path;
+	FILE *out; /* --output: the results (NULL: standard output) */
+	uint64_t status_ns; /* --status-interval: interval results this often (0: none) */
 	/* from the server's FSINFO */
 	uint32_t rtmax, wtmax;
 };

@@ -16,6 +16,7 @@
 #include <nfsc/libnfs-raw-mount.h>
 #include <nfsc/libnfs-raw-nfs.h>
 
+#include "mountdiag.h"
 #include "tm.h"
 
 #define MOUNT_PROG 100005
@@ -461,8 +462,11 @@ int nfsio_connect(struct nfsio_conn **out, const char *server, const char *expor
 	if (!v4)
 		nfs_set_version(c->nfs, NFS_V3);
 	if (nfs_mount(c->nfs, server, export) != 0) {
-		snprintf(err, errlen, "mounting %s:%s%s: %s", server, export, v4 ? " (NFSv4)" : "",
-			 nfs_get_error(c->nfs));
+		/* libnfs often says only "nfs_service failed": find the step */
+		char why[768];
+		mountdiag(server, export, v4, why, sizeof(why));
+		snprintf(err, errlen, "mounting %s:%s%s failed (libnfs: %s): %s", server, export, v4 ? " (NFSv4)" : "",
+			 nfs_get_error(c->nfs), why);
 		nfs_destroy_context(c->nfs);
 		nfsio4_free(c->v4);
 		free(c);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cli.h"
+#include "nfsbench.h"
 #include "err.h"
 
 unsigned char *pattern_buffer(uint64_t seed, uint32_t maxlen)
@@ -31,20 +33,33 @@ unsigned char *pattern_buffer(uint64_t seed, uint32_t maxlen)
 int pattern_main(int argc, char **argv)
 {
 	uint64_t seed = 1, off = 0, len = 0;
+	bool have_len = false;
 	char err[256];
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n"
+			       "Writes to standard output the bytes nfsbench writes at offsets OFFSET to\n"
+			       "OFFSET+LENGTH of a file with seed N (default 1): what a --verify run's\n"
+			       "files hold, for checking them with cmp.\n");
+			cli_help_tail(stdout, NB_EXITS);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--version"))
+			return cli_version();
 		uint64_t *dst = !strcmp(argv[i], "--seed") ? &seed : !strcmp(argv[i], "--offset") ? &off
 							 : !strcmp(argv[i], "--length") ? &len : NULL;
-		if (!dst || i + 1 >= argc) {
-			fprintf(stderr, "usage: nfsbench pattern [--seed N] [--offset SIZE] --length SIZE\n");
-			return 2;
-		}
+		if (!dst)
+			return cli_usage_error("pattern", "unknown option '%s'", argv[i]);
+		if (i + 1 >= argc)
+			return cli_usage_error("pattern", "option '%s' needs a value", argv[i]);
 		if (dst == &seed ? parse_u64(argv[++i], 0, UINT64_MAX, dst, err, sizeof(err))
-				 : parse_size(argv[++i], dst, err, sizeof(err))) {
-			err_msg("%s: %s", argv[i - 1], err);
-			return 2;
-		}
+				 : parse_size(argv[++i], dst, err, sizeof(err)))
+			return cli_usage_error("pattern", "%s: %s", argv[i - 1], err);
+		have_len = have_len || dst == &len;
 	}
+	/* without it the command would print nothing and succeed */
+	if (!have_len)
+		return cli_usage_error("pattern", "--length SIZE is required");
 	unsigned char *p = pattern_buffer(seed, 0);
 	if (!p)
 		return 1;

@@ -155,7 +155,7 @@ static const char *upper(const char *s, char *b, size_t len)
 int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 {
 	struct out *o;
-	int rc = out_new(&o, cfg->json ? OUT_JSON : OUT_TEXT, stdout, NB_SCHEMA);
+	int rc = out_new(&o, cfg->json ? OUT_JSON : OUT_TEXT, cfg->out ? cfg->out : stdout, NB_SCHEMA);
 	if (rc)
 		return rc;
 	const struct nb_profile *p = &cfg->prof;
@@ -168,7 +168,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 	out_str(o, "server", NULL, cfg->server);
 	out_str(o, "export", NULL, cfg->export);
 	out_str(o, "profile", "profile", cfg->profile_path ? cfg->profile_path : "quick mode");
-	out_u64(o, "nfs_version", "NFS version", 3, NULL);
+	out_u64(o, "nfs_version", "NFS version", nfsio_version(), NULL); /* the one used */
 	if (quick) {
 		const struct nb_group *g = &p->groups[0];
 		out_str(o, "file", "file", p->fs.single);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "err.h"
 #include "nfsbench.h"
 
@@ -231,12 +232,29 @@ static void fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t *a)
 		snprintf(buf, len, "?");
 }
 
+/* The CSV header goes out before the first record, not before the file was
+ * found to be a trace: a missing file prints the error alone. */
+struct dump {
+	FILE *f;
+	bool header;
+};
+
+static FILE *dump_out(void *arg)
+{
+	struct dump *d = arg;
+	if (!d->header) {
+		fprintf(d->f, "conn,xid,op,file,offset,length,status,issue_ns,complete_ns,latency_ns,counted\n");
+		d->header = true;
+	}
+	return d->f;
+}
+
 static void dump_conn(void *arg, const struct trace_conn *c)
 {
 	char l[64], r[64];
 	fmt_addr(l, sizeof(l), c->family, c->laddr);
 	fmt_addr(r, sizeof(r), c->family, c->raddr);
-	fprintf(arg, "# conn %u %s:%u -> %s:%u at %llu\n", c->conn, l, c->lport, r, c->rport,
+	fprintf(dump_out(arg), "# conn %u %s:%u -> %s:%u at %llu\n", c->conn, l, c->lport, r, c->rport,
 		(unsigned long long)c->time_ns);
 }
 
@@ -245,28 +263,36 @@ static void dump_rpc(void *arg, const struct trace_rpc *r)
 	char sbuf[32];
 	const char *st = nb_status_name(r->status, sbuf, sizeof(sbuf));
 	uint64_t lat = r->complete_ns >= r->issue_ns ? r->complete_ns - r->issue_ns : 0;
-	fprintf(arg, "%u,0x%08x,%s,%u,%llu,%u,%s,%llu,%llu,%llu,%u\n", r->conn, r->xid, nb_op_name(r->op),
+	fprintf(dump_out(arg), "%u,0x%08x,%s,%u,%llu,%u,%s,%llu,%llu,%llu,%u\n", r->conn, r->xid, nb_op_name(r->op),
 		r->file, (unsigned long long)r->offset, r->length, st, (unsigned long long)r->issue_ns,
 		(unsigned long long)r->complete_ns, (unsigned long long)lat, r->flags & TRACE_F_COUNTED ? 1 : 0);
 }
 
 int trace_dump_main(int argc, char **argv)
 {
-	if (argc != 2 || !strcmp(argv[1], "--help")) {
-		fprintf(argc == 2 ? stdout : stderr,
-			"usage: nfsbench trace-dump FILE    (CSV of a --trace file; FILE may be -)\n");
-		return argc == 2 ? 0 : 2;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: nfsbench trace-dump FILE\n"
+		       "Prints a --trace file (FILE may be '-') as CSV: one line per RPC, with its\n"
+		       "connection, XID, operation, offset, status and times.\n");
+		cli_help_tail(stdout, NB_EXITS);
+		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--version"))
+		return cli_version();
+	if (argc != 2)
+		return cli_usage_error("trace-dump", "give one trace FILE");
+	if (argv[1][0] == '-' && argv[1][1])
+		return cli_usage_error("trace-dump", "unknown option '%s'", argv[1]);
 	char err[512];
-	struct trace_visitor v = { .rpc = dump_rpc, .conn = dump_conn, .arg = stdout };
+	struct dump d = { stdout, false };
+	struct trace_visitor v = { .rpc = dump_rpc, .conn = dump_conn, .arg = &d };
 	uint64_t start = 0;
-	/* The header line goes first, so collect conn lines as comments inline. */
-	printf("conn,xid,op,file,offset,length,status,issue_ns,complete_ns,latency_ns,counted\n");
 	int rc = trace_read(argv[1], &v, &start, err, sizeof(err));
 	if (rc) {
 		fflush(stdout);
 		err_msg("%s", err);
 		return 1;
 	}
+	dump_out(&d); /* an empty trace still has its header */
 	return fflush(stdout) == 0 ? 0 : 1;
 }

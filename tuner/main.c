@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "tune_engine.h"
+#include "cli.h"
 #include "err.h"
 #include "tune_ethtool.h"
 #include "tune_irq.h"
@@ -29,7 +31,6 @@
 #include "tune_sweep.h"
 #include "tune_sysctl.h"
 
-#define VERSION "1.0"
 #define SCHEMA "nfstune/1"
 
 /* exit codes: 0 ok, 1 failed (apply rolled back, drift found, revert
@@ -47,36 +48,35 @@ struct opts {
 	struct out *o;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: nfstune [options] COMMAND [args]\n"
-		"commands:\n"
-		"  show [IFACE...]     every knob's current value (interfaces, sysctl, sunrpc, NFS mounts)\n"
-		"  plan PROFILE        knob, current, wanted, apply class; changes nothing\n"
-		"  apply PROFILE       journal, apply in dependency order, read back; all or nothing\n"
-		"  verify PROFILE      list drifted knobs; exit 0 only when none\n"
-		"  revert [JOURNAL]    restore what an apply changed (default: the latest one,\n"
-		"                      including an apply that was killed midway)\n"
-		"  journals            the journals under the state directory and their status\n"
-		"  sweep PROFILE       try the points of a search space against a benchmark, keep\n"
-		"                      the best if it beats the start state with 95%% confidence\n"
-		"options:\n"
-		"  --json              the same content as JSON (schema " SCHEMA ")\n"
-		"  --netns NAME        work in network namespace NAME (/run/netns/NAME, or a path),\n"
-		"                      with its own /sys, as 'ip netns exec' does\n"
-		"  --host-global       in a network namespace other than the host's, allow sysctls\n"
-		"                      the kernel keeps host-wide (vm., fs.nfs., sunrpc.)\n"
-		"  --dry               sweep: revert everything at the end, keep nothing\n"
-		"  --html FILE         sweep: also write the report as HTML with a plot\n"
-		"  --root DIR          read and write /proc and /sys under DIR (tests, dry runs)\n"
-		"  --state-dir DIR     where journals live (default /var/lib/nfstune)\n"
-		"  --force             apply despite irqbalance or an unreverted interrupted apply;\n"
-		"                      revert a journal from another network namespace or root\n"
-		"  --ethtool-ioctl     use the SIOCETHTOOL ioctl instead of ethtool netlink\n"
-		"  --delay MS          wait MS milliseconds after each applied knob\n"
-		"  --help, --version\n");
-}
+#define TUNE_EXITS                                                                      \
+	"  0   done (verify: no knob drifted)\n"                                         \
+	"  1   failed: apply rolled back, drift found, revert incomplete, I/O error\n"  \
+	"  2   usage or validation error (nothing changed)\n"
+
+static const char global_opts[] =
+	"options (before or after the command):\n"
+	"  --json              the same content as JSON (schema " SCHEMA ")\n"
+	"  --netns NAME        work in network namespace NAME (/run/netns/NAME, or a path),\n"
+	"                      with its own /sys, as 'ip netns exec' does\n"
+	"  --host-global       in a network namespace other than the host's, allow sysctls\n"
+	"                      the kernel keeps host-wide (vm., fs.nfs., sunrpc.)\n"
+	"  --dry               sweep: revert everything at the end, keep nothing\n"
+	"  --html FILE         sweep: also write the report as HTML with a plot\n"
+	"  --root DIR          read and write /proc and /sys under DIR (tests, dry runs)\n"
+	"  --state-dir DIR     where journals live (default /var/lib/nfstune)\n"
+	"  --force             apply despite irqbalance or an unreverted interrupted apply;\n"
+	"                      revert a journal from another network namespace or root\n"
+	"  --ethtool-ioctl     use the SIOCETHTOOL ioctl instead of ethtool netlink\n"
+	"  --delay D           wait D after each applied knob (a duration with its unit:\n"
+	"                      300ms, 1s)\n";
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct opts *, int, char **);
+	const char *args;  /* the synopsis after the name */
+	const char *about; /* the help's description */
+	int min, max;      /* how many arguments it takes */
+};
 
 static void print_messages(struct tune *t)
 {
@@ -293,12 +293,9 @@ static int load_profile(struct opts *op, const char *path, struct prof *p, struc
 
 static int cmd_plan(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	struct prof p;
 	struct knobs ks = {0};
-	if (argc != 1) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	int rc = load_profile(op, argv[0], &p, &ks);
 	out_str(op->o, "command", NULL, "plan");
 	out_str(op->o, "profile", NULL, argv[0]);
@@ -322,15 +319,12 @@ static int cmd_plan(struct opts *op, int argc, char **argv)
 
 static int cmd_verify(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	struct prof p;
 	struct knobs ks = {0};
 	static const struct out_col cols[] = {
 		{"object", "Object"}, {"knob", "Knob"}, {"current", "Current"}, {"wanted", "Wanted"}, {"class", "Class"},
 	};
-	if (argc != 1) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	int rc = load_profile(op, argv[0], &p, &ks);
 	if (rc) {
 		knobs_free(&ks);
@@ -403,6 +397,7 @@ static int need_root(struct opts *op, const char *what)
 
 static int cmd_apply(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	struct tune *t = &op->t;
 	struct prof p;
 	struct knobs ks = {0}, changes = {0};
@@ -411,10 +406,6 @@ static int cmd_apply(struct opts *op, int argc, char **argv)
 	char err[TUNE_ERRLEN];
 	int rc, lock = -1;
 
-	if (argc != 1) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	if ((rc = need_root(op, "apply")))
 		return finish(op, rc);
 	lock = tune_journal_lock(op->state_dir, err, sizeof(err));
@@ -522,10 +513,6 @@ static int cmd_revert(struct opts *op, int argc, char **argv)
 	char err[TUNE_ERRLEN], path[PATH_MAX] = "";
 	int rc, lock = -1;
 
-	if (argc > 1) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	if ((rc = need_root(op, "revert")))
 		return finish(op, rc);
 	/* a revert writes as root what a journal says: the state directory
@@ -657,16 +644,13 @@ out:
 
 static int cmd_journals(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	static const struct out_col cols[] = {
 		{"journal", "Journal"}, {"profile", "Profile"}, {"started", "Started"}, {"knobs", "Knobs"}, {"status", "Status"},
 	};
 	char **paths;
 	size_t n;
 	(void)argv;
-	if (argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	if (tune_journal_list(op->state_dir, &paths, &n)) {
 		tune_error(&op->t, "%s: cannot list journals", op->state_dir);
 		return finish(op, EX_FAIL);
@@ -699,11 +683,8 @@ static int cmd_journals(struct opts *op, int argc, char **argv)
 
 static int cmd_sweep(struct opts *op, int argc, char **argv)
 {
+	(void)argc; /* main checked the count against cmds[] */
 	char self[PATH_MAX];
-	if (argc != 1) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
 		tune_error(&op->t, "cannot find this program (/proc/self/exe): %s", strerror(errno));
@@ -776,13 +757,38 @@ static void other_netns(struct tune *t, const char *name)
 		 name ? name : "this network namespace");
 }
 
-static const struct cmd {
-	const char *name;
-	int (*fn)(struct opts *, int, char **);
-} cmds[] = {
-	{"show", cmd_show}, {"plan", cmd_plan}, {"apply", cmd_apply}, {"verify", cmd_verify},
-	{"revert", cmd_revert}, {"journals", cmd_journals}, {"sweep", cmd_sweep},
+static const struct cmd cmds[] = {
+	{"show", cmd_show, "[IFACE...]",
+	 "every knob's current value (interfaces, sysctl, sunrpc, NFS mounts)", 0, INT_MAX},
+	{"plan", cmd_plan, "PROFILE", "knob, current, wanted, apply class; changes nothing", 1, 1},
+	{"apply", cmd_apply, "PROFILE", "journal, apply in dependency order, read back; all or nothing (root)", 1, 1},
+	{"verify", cmd_verify, "PROFILE", "list drifted knobs; exit 0 only when none", 1, 1},
+	{"revert", cmd_revert, "[JOURNAL]",
+	 "restore what an apply changed (default: the latest one, including an apply\n"
+	 "      that was killed midway) (root)", 0, 1},
+	{"journals", cmd_journals, "", "the journals under the state directory and their status", 0, 0},
+	{"sweep", cmd_sweep, "PROFILE",
+	 "try the points of a search space against a benchmark, keep the best if it\n"
+	 "      beats the start state with 95% confidence", 1, 1},
 };
+static const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nfstune [options] COMMAND [args]   (nfstune COMMAND --help for each)\ncommands:\n");
+	for (size_t i = 0; i < ncmds; i++)
+		fprintf(f, "  %s %s\n      %s\n", cmds[i].name, cmds[i].args, cmds[i].about);
+	fputs(global_opts, f);
+	cli_help_tail(f, TUNE_EXITS);
+}
+
+static void cmd_usage(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "usage: nfstune [options] %s%s%s\n%s\n", c->name, *c->args ? " " : "", c->args, c->about);
+	fputs(global_opts, f);
+	cli_help_tail(f, TUNE_EXITS);
+}
+
 
 int main(int argc, char **argv)
 {
@@ -811,17 +817,17 @@ int main(int argc, char **argv)
 	memset(&op, 0, sizeof(op));
 	tune_init(&op.t);
 	op.state_dir = "/var/lib/nfstune";
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	bool help = false;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			op.json = true;
 			break;
 		case 'r': {
 			struct stat st;
-			if (stat(optarg, &st) || !S_ISDIR(st.st_mode)) {
-				err_msg("--root %s: not a directory", optarg);
-				return EX_USAGE;
-			}
+			if (stat(optarg, &st) || !S_ISDIR(st.st_mode))
+				return cli_usage_error(NULL, "--root %s: not a directory", optarg);
 			/* no trailing slash: paths are root + "/proc/..." */
 			size_t n = strlen(optarg);
 			while (n > 1 && optarg[n - 1] == '/')
@@ -857,11 +863,16 @@ int main(int argc, char **argv)
 			break;
 		case 'd': {
 			uint64_t v;
-			if (tune_parse_u64(optarg, 0, 600000, &v)) {
-				err_msg("--delay: '%s' is not a number of milliseconds (0..600000)", optarg);
-				return EX_USAGE;
-			}
-			op.delay_ms = (unsigned)v;
+			char why[256];
+			/* a bare number meant milliseconds before --delay took
+			 * durations; elsewhere it means seconds: ask for the unit */
+			if (optarg[0] && optarg[strspn(optarg, "0123456789")] == '\0')
+				return cli_usage_error(NULL, "--delay: '%s' has no unit (e.g. 300ms, 1s)", optarg);
+			if (parse_duration(optarg, &v, why, sizeof(why)))
+				return cli_usage_error(NULL, "--delay: %s", why);
+			if (v > 600 * 1000000000ull)
+				return cli_usage_error(NULL, "--delay: '%s' is more than 10 minutes", optarg);
+			op.delay_ms = (unsigned)(v / 1000000);
 			break;
 		}
 		case 'n':
@@ -877,32 +888,45 @@ int main(int argc, char **argv)
 			op.html = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return EX_OK;
+			help = true; /* the command's help when one is named */
+			break;
 		case 'V':
-			printf("nfstune " VERSION "\n");
-			return EX_OK;
+			return cli_version();
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			return cli_bad_option(NULL, argv, c);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
 	const struct cmd *cmd = NULL;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (size_t i = 0; optind < argc && i < ncmds; i++)
 		if (!strcmp(cmds[i].name, argv[optind]))
 			cmd = &cmds[i];
-	if (!cmd) {
-		err_msg("unknown command '%s'", argv[optind]);
-		usage(stderr);
-		return EX_USAGE;
+	if (help) {
+		if (cmd)
+			cmd_usage(stdout, cmd);
+		else
+			usage(stdout);
+		return EX_OK;
 	}
-	if ((op.dry || op.html) && cmd->fn != cmd_sweep) {
-		err_msg("--dry and --html belong to the sweep command");
-		return EX_USAGE;
+	if (optind >= argc)
+		return cli_usage_error(NULL, "give a command: show, plan, apply, verify, revert, journals or sweep");
+	if (!cmd)
+		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	int nargs = argc - optind - 1;
+	if (nargs < cmd->min || nargs > cmd->max)
+		return cli_usage_error(cmd->name, "%s takes %s", cmd->name, *cmd->args ? cmd->args : "no arguments");
+	if ((op.dry || op.html) && cmd->fn != cmd_sweep)
+		return cli_usage_error(cmd->name, "--dry and --html belong to the sweep command");
+	if (op.html && !strcmp(op.html, "-"))
+		return cli_usage_error(cmd->name, "--html -: standard output has the sweep's report; give a file");
+	if (op.html) {
+		/* a path that cannot be written fails now, not after the sweep */
+		char why[TUNE_ERRLEN];
+		int fd = trust_create(op.html, why, sizeof(why));
+		if (fd < 0) {
+			err_msg("--html %s", why);
+			return EX_FAIL;
+		}
+		close(fd);
 	}
 	if (netns && (c = enter_netns(netns)))
 		return c;

@@ -205,7 +205,7 @@ static int nfstune(struct run *r, size_t sc, const char *cmd, const char *arg, c
 	if (r->so->host_global)
 		argv[n++] = "--host-global";
 	if (r->so->delay_ms) {
-		snprintf(delay, sizeof(delay), "%u", r->so->delay_ms);
+		snprintf(delay, sizeof(delay), "%ums", r->so->delay_ms);
 		argv[n++] = "--delay";
 		argv[n++] = delay;
 	}

@@ -20,12 +20,17 @@ for args in "--rw bogus" "--url http://x/y" "--bs 4q" "--connections 0" "--slots
 	G "$NB" --url "nfs://$SIP/export" $args >/dev/null 2>"$T_TMP/err"
 	rc=$?
 	lines=$(wc -l <"$T_TMP/err")
-	check "bad option '$args': exit 2 with one error line ($(head -c 80 "$T_TMP/err"))" test "$rc" = 2 -a "$lines" = 1
+	# the error, then one line pointing to --help
+	check "bad option '$args': exit 2 with one error line and the pointer to --help ($(head -c 80 "$T_TMP/err"))" \
+		bash -c "[ $rc = 2 ] && [ $lines = 2 ] && head -n 1 '$T_TMP/err' | grep -q '^nfsbench: ' && sed -n 2p '$T_TMP/err' | grep -q -- '--help'"
 done
 G timeout 30 "$NB" --url "nfs://$SIP/no-such-export" --ops 1 --timeout 3s >/dev/null 2>"$T_TMP/err"
 rc=$?
 check "wrong export fails with a message naming it (rc $rc: $(head -c 100 "$T_TMP/err"))" \
 	bash -c "[ $rc = 1 ] && grep -q 'no-such-export' '$T_TMP/err'"
+# the step that failed and what to check, not libnfs's "nfs_service failed"
+check "wrong export: the message says the server refuses to mount it and what to check" \
+	grep -q 'refuses to mount /no-such-export: MNT3ERR_.*check the export path' "$T_TMP/err"
 
 # --- every rw mode on both exports ---------------------------------------
 for exp in export null; do
@@ -46,6 +51,20 @@ check "randrw mixes reads and writes" test "$(jqv .ops.read.count "$T_TMP/export
 check "JSON holds percentiles and buckets" test "$(jq '.ops.read.lat_ns | has("p50") and has("p99.9") and has("max")' "$T_TMP/export-read.json")" = true -a \
 	"$(jq '.ops.read.hist.buckets | length > 0' "$T_TMP/export-read.json")" = true
 check "negotiated rsize reported" test "$(jqv .config.server_rtmax "$T_TMP/export-read.json")" -ge 65536
+
+# --- interval results while it runs, results into --output ---------------
+# as fio: the interval lines go where the results go, before them
+G timeout 60 "$NB" --url "nfs://$SIP/null" --rw randread --bs 4k --size 8m --time 3s --status-interval 1s --json \
+	--output "$T_TMP/final.json" >"$T_TMP/iv.out" 2>"$T_TMP/iv.err"
+rc=$?
+n=$(jq -s '[.[] | select(.interval.phase == "run" and .interval.iops > 0)] | length' "$T_TMP/final.json" 2>/dev/null)
+check "--status-interval 1s --json over 3 s: rc $rc, JSON lines with IOPS ($n, want 2 or 3)" \
+	test "$rc" = 0 -a "${n:-0}" -ge 2 -a "${n:-0}" -le 3
+check "--output: the file ends with the results, nothing on stdout" \
+	bash -c "[ \"\$(jq -s -r '.[-1] | .schema + \" \" + (.total.count | tostring)' '$T_TMP/final.json')\" != 'nfsbench/1 null' ] && jq -s -e '.[-1] | has(\"total\")' '$T_TMP/final.json' >/dev/null && [ ! -s '$T_TMP/iv.out' ]"
+G timeout 60 "$NB" --url "nfs://$SIP/null" --rw read --bs 64k --size 8m --time 2s --status-interval 1s >"$T_TMP/iv.txt"
+check "--status-interval in text: interval lines first, then the results" \
+	bash -c "[ \$(grep -c '^interval \[run ' '$T_TMP/iv.txt') -ge 1 ] && head -n 1 '$T_TMP/iv.txt' | grep -q '^interval' && tail -n 1 '$T_TMP/iv.txt' | grep -vq '^interval'"
 
 # --- written data, byte for byte on the storage node's disk ---------------
 G timeout 60 "$NB" --url "nfs://$SIP/export" --rw write --bs 128k --size 16m --file seq.dat --seed 7 \

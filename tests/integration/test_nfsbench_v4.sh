@@ -25,6 +25,7 @@ check "v4 sequential write: rc $rc, 256 ops, no errors ($(head -c 100 "$T_TMP/w.
 	test "$rc" = 0 -a "$(jqv .ops.write.count "$T_TMP/w.json")" = 256 -a "$(jqv .total.errors "$T_TMP/w.json")" = 0
 check "v4 WRITEs are at most 2 KiB (libnfs 4.0), reported as the server's wtmax" \
 	test "$(jqv .config.server_wtmax "$T_TMP/w.json")" = 2048
+check "the results say the run used NFSv4" test "$(jqv .config.nfs_version "$T_TMP/w.json")" = 4
 "$NB" pattern --seed 7 --length 1m >"$T_TMP/expect.bin"
 check "1 MiB written over v4 is byte-identical on disk" cmp "$T_TMP/expect.bin" "$LAB_EXPORT_DIR/v4seq.dat"
 check "a created file gets the mode asked for (0644), not EXCLUSIVE4's default" \

@@ -32,11 +32,15 @@ live_run() {
 	LIVE_S=$((($(date +%s%N) - t0) / 1000000000))
 }
 
-live_run 6 none --duration 1
+live_run 6 none --duration 1 --allow-empty
 check "--duration 1 on a quiet link ends by itself (rc $LIVE_RC, ${LIVE_S} s)" test "$LIVE_RC" = 0 -a "$LIVE_S" -le 4
 check "--duration 1 prints its report" grep -q "^  Packets *0" "$T_TMP/out"
+# no RPC seen is an error unless --allow-empty, with the likely reason
+live_run 6 none --duration 1
+check "no RPC on the link: exit 3 (rc $LIVE_RC)" test "$LIVE_RC" = 3
+check "no RPC on the link: stderr says so" grep -q '^nfscap: no RPC found in the packets of quiet0: ' "$T_TMP/err"
 for sig in INT TERM; do
-	live_run 6 "$sig"
+	live_run 6 "$sig" --allow-empty
 	check "SIG$sig ends live mode on a quiet link (rc $LIVE_RC, ${LIVE_S} s)" test "$LIVE_RC" = 0 -a "$LIVE_S" -le 4
 	check "SIG$sig still gives the report" grep -q "^  Packets *0" "$T_TMP/out"
 done

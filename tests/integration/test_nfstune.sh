@@ -177,7 +177,7 @@ same_state "last knob fails: show --json is byte-identical"
 # ---- kill -9 during apply, then revert ------------------------------------
 n0=$(journals)
 ls "$STATE"/apply-*.journal >"$TMP/old-journals" 2>/dev/null
-ip netns exec "$NS" "$BIN/nfstune" --state-dir "$STATE" --delay 300 apply "$TMP/a.json" >"$TMP/kill.out" 2>&1 &
+ip netns exec "$NS" "$BIN/nfstune" --state-dir "$STATE" --delay 300ms apply "$TMP/a.json" >"$TMP/kill.out" 2>&1 &
 apid=$!
 PIDS+=("$apid")
 j=""
