@@ -311,5 +311,8 @@ int cap_synth_all(const char *dir, char *err, size_t errlen);
 /* A load capture for the benchmark: kind clean, syn, conns, noreply or collide, n
  * packets (clean), SYNs, connections or calls (synth.c says which). */
 int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen);
+/* A multi-point attribution load for the benchmark: N RPCs in DIR/app.trace and
+ * DIR/{guest,host-in,host-out,storage}.pcap (synth.c says how they look). */
+int cap_synth_attr(const char *dir, uint64_t n, char *err, size_t errlen);
 
 #endif

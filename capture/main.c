@@ -36,6 +36,7 @@ static void usage(FILE *f)
 		"                     RPC-aware capture: every record's header and timing, no payload\n"
 		"       nfscap synth DIR     write the synthetic test captures into DIR\n"
 		"       nfscap synth --load clean|syn|conns|noreply|collide N FILE   a load capture (make bench)\n"
+		"       nfscap synth --attr N DIR   N RPCs at four points and a trace, for attribute (make bench)\n"
 		"       nfscap --help | --version\n"
 		"\n"
 		"NFS (v3, v4.0, v4.1, v4.2) latency from pcap/pcapng captures, exact on headers-only\n"
@@ -149,8 +150,20 @@ static int cmd_synth(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "--attr")) {
+		if (parse_size(argv[2], &n, e, sizeof(e))) {
+			err_msg("synth --attr: count: %s", e);
+			return 2;
+		}
+		if (cap_synth_attr(argv[3], n, e, sizeof(e))) {
+			err_msg("%s", e);
+			return 1;
+		}
+		return 0;
+	}
 	if (argc != 2) {
-		err_msg("usage: nfscap synth DIR | nfscap synth --load clean|syn|conns|noreply|collide N FILE");
+		err_msg("usage: nfscap synth DIR | nfscap synth --load clean|syn|conns|noreply|collide N FILE | "
+			"nfscap synth --attr N DIR");
 		return 2;
 	}
 	if (cap_synth_all(argv[1], e, sizeof(e))) {
