@@ -669,44 +669,42 @@ static int trace_open(struct at_ctx *x, FILE **fp, char *err, size_t errlen)
 	return 0;
 }
 
-/* One 48-byte record of the trace: 0, or ENOMEM. */
-static int trace_rec(struct at_ctx *x, const uint8_t *b)
+/* A CONN record: later RPC records of its index use this 5-tuple. */
+static int trace_conn(struct at_ctx *x, const uint8_t *b)
 {
-	x->app_records += x->pass == 0;
-	if (b[0] == 2) { /* CONN: later RPCs of this index use this 5-tuple */
-		uint8_t fam = b[1] == 6 ? 6 : 4;
-		int64_t id = conn_get(x, fam, b + 16, le16(b + 2), b + 32, le16(b + 4));
-		if (id < 0)
-			return ENOMEM;
-		x->app_conn[le16(b + 6)] = (int32_t)id;
-		x->conns[id].app_idx = le16(b + 6);
-	} else if (b[0] == 1) {
-		uint32_t st = le32(b + 36);
-		int32_t id = x->app_conn[le16(b + 44)];
-		if (st & 0x80000000u) {
-			x->app_transport += x->pass == 0; /* no reply: nothing to attribute */
-			return 0;
-		}
-		if (id < 0) {
-			x->app_noconn += x->pass == 0;
-			return 0;
-		}
-		/* the app sees no reply's first byte: its completion stands in */
-		int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16), t[AT_NT];
-		const int64_t in[AT_NT] = {[AT_CF] = is, [AT_RF] = co, [AT_RL] = co, [AT_CL] = is};
-		if (!rel_times(x, in, t)) {
-			x->pt[AT_APP].bad_time += x->pass == 0;
-			return 0;
-		}
-		if (x->pass == 0) {
-			point_time(&x->pt[AT_APP], t[AT_CF]);
-			return 0;
-		}
-		uint16_t op = b[1] < sizeof(nb_to_v3) / sizeof(nb_to_v3[0]) ? nb_to_v3[b[1]] : CAP_OP_NONE;
-		add_times(x, (uint32_t)id, le32(b + 4), t, op, true);
-		return x->nomem ? ENOMEM : 0;
-	}
+	uint8_t fam = b[1] == 6 ? 6 : 4;
+	int64_t id = conn_get(x, fam, b + 16, le16(b + 2), b + 32, le16(b + 4));
+	if (id < 0)
+		return ENOMEM;
+	x->app_conn[le16(b + 6)] = (int32_t)id;
+	x->conns[id].app_idx = le16(b + 6);
 	return 0;
+}
+
+/* An RPC record, of connection id (-1: no CONN record before it). */
+static void trace_rpc(struct at_ctx *x, const uint8_t *b, int32_t id)
+{
+	if (le32(b + 36) & 0x80000000u) {
+		x->app_transport += x->pass == 0; /* no reply: nothing to attribute */
+		return;
+	}
+	if (id < 0) {
+		x->app_noconn += x->pass == 0;
+		return;
+	}
+	/* the app sees no reply's first byte: its completion stands in */
+	int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16), t[AT_NT];
+	const int64_t in[AT_NT] = {[AT_CF] = is, [AT_RF] = co, [AT_RL] = co, [AT_CL] = is};
+	if (!rel_times(x, in, t)) {
+		x->pt[AT_APP].bad_time += x->pass == 0;
+		return;
+	}
+	if (x->pass == 0) {
+		point_time(&x->pt[AT_APP], t[AT_CF]);
+		return;
+	}
+	uint16_t op = b[1] < sizeof(nb_to_v3) / sizeof(nb_to_v3[0]) ? nb_to_v3[b[1]] : CAP_OP_NONE;
+	add_times(x, (uint32_t)id, le32(b + 4), t, op, true);
 }
 
 /* Pass 0: the whole trace. */
@@ -729,8 +727,11 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 			rc = EINVAL;
 			break;
 		}
-		if ((rc = trace_rec(x, b)))
+		x->app_records++;
+		if (b[0] == 2 && (rc = trace_conn(x, b)))
 			break;
+		if (b[0] == 1)
+			trace_rpc(x, b, x->app_conn[le16(b + 44)]);
 	}
 	if (rc == ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -740,30 +741,109 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 
 /* ---- passes 1 and 2: every point side by side ---------------------------------- */
 
+/* nfsbench writes each thread's records in completion order, the threads'
+ * in blocks of 4096 (nfsbench/trace.h): the join reads the trace through a
+ * reorder buffer of up to AT_REORDER records, a min-heap by completion
+ * time, which puts the blocks of up to 64 threads back in order. A CONN
+ * record is applied as it is read, and an RPC record takes its connection
+ * then, as pass 0 did. */
+#define AT_REORDER (1u << 18)
+struct at_trec {
+	int64_t ts;
+	int32_t conn;
+	uint8_t b[48];
+};
+
 struct at_in {
 	struct cap_src *src;  /* a capture */
 	struct cap_ana *ana;
-	FILE *f;              /* the trace, and its next record */
-	uint8_t b[48];
+	FILE *f;              /* the trace */
+	struct at_trec *h;    /* its reorder buffer */
+	uint32_t n, cap;
+	bool eof;
 	int64_t ts;           /* the next packet's or record's time */
 	bool done;
 };
 
+static void trec_down(struct at_in *in, uint32_t i)
+{
+	struct at_trec e = in->h[i];
+	for (;;) {
+		uint32_t k = 2 * i + 1;
+		if (k >= in->n)
+			break;
+		if (k + 1 < in->n && in->h[k + 1].ts < in->h[k].ts)
+			k++;
+		if (in->h[k].ts >= e.ts)
+			break;
+		in->h[i] = in->h[k];
+		i = k;
+	}
+	in->h[i] = e;
+}
+
+/* Fill the reorder buffer from the file; ENOMEM or 0. */
+static int trace_fill(struct at_ctx *x, struct at_in *in)
+{
+	uint8_t b[48];
+	while (!in->eof && in->n < AT_REORDER) {
+		if (fread(b, 1, 48, in->f) != 48) {
+			in->eof = true;
+			break;
+		}
+		if (b[0] == 2 && trace_conn(x, b))
+			return ENOMEM;
+		if (b[0] != 1)
+			continue;
+		if (in->n == in->cap) {
+			uint32_t nc = in->cap ? in->cap * 2 : 1024;
+			struct at_trec *v = realloc(in->h, nc * sizeof(*v));
+			if (!v)
+				return ENOMEM;
+			in->h = v;
+			in->cap = nc;
+		}
+		uint32_t i = in->n++;
+		struct at_trec e = {(int64_t)le64(b + 16), x->app_conn[le16(b + 44)], {0}};
+		memcpy(e.b, b, 48);
+		for (; i && in->h[(i - 1) / 2].ts > e.ts; i = (i - 1) / 2)
+			in->h[i] = in->h[(i - 1) / 2];
+		in->h[i] = e;
+	}
+	return 0;
+}
+
 /* Read ahead: the next record's time, on the guest's clock where the user
  * gave the point's offset. A trace record is timed by its completion, when
- * the guest saw the reply; its CONN records come at once. */
-static void in_next(struct at_ctx *x, struct at_in *in, int p)
+ * the guest saw the reply. */
+static int in_next(struct at_ctx *x, struct at_in *in, int p)
 {
 	uint64_t ts;
 	if (in->f) {
-		in->done = fread(in->b, 1, 48, in->f) != 48;
-		in->ts = in->b[0] == 1 ? (int64_t)le64(in->b + 16) : INT64_MIN;
+		if (trace_fill(x, in))
+			return ENOMEM;
+		in->done = !in->n;
+		in->ts = in->n ? in->h[0].ts : 0;
 	} else {
 		in->done = !cap_src_peek(in->src, &ts);
 		in->ts = (int64_t)ts; /* input.c: below 2^63 */
 	}
 	if (x->user[p] && __builtin_sub_overflow(in->ts, x->user_theta[p], &in->ts))
 		in->ts = x->user_theta[p] > 0 ? INT64_MIN : INT64_MAX;
+	return 0;
+}
+
+/* The next record of a point into the join. */
+static int in_feed(struct at_ctx *x, struct at_in *in, char *err, size_t errlen)
+{
+	if (!in->f)
+		return cap_src_feed(in->src, in->ana, err, errlen);
+	struct at_trec e = in->h[0];
+	in->h[0] = in->h[--in->n];
+	if (in->n)
+		trec_down(in, 0);
+	trace_rpc(x, e.b, e.conn);
+	return x->nomem ? ENOMEM : 0;
 }
 
 /* Read every point at once, always the one whose next time is earliest, so
@@ -796,9 +876,7 @@ static int join(struct at_ctx *x, char *err, size_t errlen)
 			}
 		}
 		if (!rc)
-			in_next(x, &in[p], p);
-		else
-			in[p].done = true;
+			rc = in_next(x, &in[p], p);
 	}
 	while (!rc) {
 		int p = -1;
@@ -812,12 +890,9 @@ static int join(struct at_ctx *x, char *err, size_t errlen)
 			join_expire(x, false);
 		}
 		x->cur = p;
-		if (in[p].f)
-			rc = trace_rec(x, in[p].b);
-		else
-			rc = cap_src_feed(in[p].src, in[p].ana, err, errlen);
+		rc = in_feed(x, &in[p], err, errlen);
 		if (!rc)
-			in_next(x, &in[p], p);
+			rc = in_next(x, &in[p], p);
 		if (!rc && in[p].done && in[p].ana)
 			cap_ana_finish(in[p].ana); /* the RPCs it still held, at this point */
 		if (!rc && x->nomem)
@@ -830,6 +905,7 @@ static int join(struct at_ctx *x, char *err, size_t errlen)
 	for (int p = 0; p < AT_NPT; p++) {
 		if (in[p].f)
 			fclose(in[p].f);
+		free(in[p].h);
 		cap_src_close(in[p].src);
 		cap_ana_free(in[p].ana);
 	}
