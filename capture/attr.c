@@ -373,7 +373,7 @@ static inline uint64_t rec_slot(uint32_t conn, uint32_t xid, uint64_t mask)
 
 static bool rec_grow(struct at_ctx *x)
 {
-	uint64_t ncap = x->rhcap ? x->rhcap * 2 : 1u << 12;
+	uint64_t ncap = x->rhcap ? x->rhcap * 2 : 1u << 8;
 	uint32_t *n = calloc(ncap, sizeof(*n));
 	if (!n)
 		return false;
@@ -416,7 +416,7 @@ static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
 		x->pool_free = x->pool[i - 1].next;
 	} else {
 		if (x->pool_n == x->pool_cap) {
-			uint32_t ncap = x->pool_cap ? x->pool_cap * 2 : 1024;
+			uint32_t ncap = x->pool_cap ? x->pool_cap * 2 : 128;
 			struct at_rec *n = realloc(x->pool, ncap * sizeof(*n));
 			if (!n)
 				return NULL;
@@ -796,7 +796,7 @@ static int trace_fill(struct at_ctx *x, struct at_in *in)
 		if (b[0] != 1)
 			continue;
 		if (in->n == in->cap) {
-			uint32_t nc = in->cap ? in->cap * 2 : 1024;
+			uint32_t nc = in->cap ? in->cap * 2 : 128;
 			struct at_trec *v = realloc(in->h, nc * sizeof(*v));
 			if (!v)
 				return ENOMEM;
