@@ -7,6 +7,11 @@
  * Clocks: the app trace shares the guest's clock (CLOCK_REALTIME in the
  * guest); every capture may have its own. Offsets are estimated between
  * neighbouring points and chained from the guest's clock outward.
+ *
+ * Streaming (attr_int.h): pass 0 reads each file alone (time ranges), passes
+ * 1 and 2 read them side by side and join each RPC's points in a table of
+ * the RPCs still waiting, so memory follows the RPCs within the join window,
+ * not the length of the capture.
  */
 #include <errno.h>
 #include <getopt.h>
