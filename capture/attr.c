@@ -407,6 +407,8 @@ static uint64_t rec_find(const struct at_ctx *x, uint32_t conn, uint32_t xid)
 	return j;
 }
 
+static void rec_done(struct at_ctx *x, struct at_rec *r);
+
 /* The waiting record of (conn, xid), created on first sight (the youngest
  * of the age list); NULL out of memory. */
 static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
@@ -416,6 +418,12 @@ static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
 	uint64_t j = rec_find(x, conn, xid);
 	if (x->rhash[j])
 		return &x->pool[x->rhash[j] - 1];
+	if (x->npend >= AT_MAX_WAITING) {
+		/* a point that matches nothing at a high rate: the oldest goes early */
+		x->expired += x->pass == 1;
+		rec_done(x, &x->pool[x->old_head - 1]);
+		j = rec_find(x, conn, xid); /* the deletion may have moved the free slot */
+	}
 	uint32_t i = x->pool_free;
 	if (i) {
 		x->pool_free = x->pool[i - 1].next;

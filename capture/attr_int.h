@@ -53,6 +53,9 @@ struct at_rec {
  * on the clock of the file read slowest. It must cover the clock offsets
  * left after --offset and the longest exchange. */
 #define AT_WINDOW_NS INT64_C(10000000000)
+/* At most this many RPCs wait (about 100 MiB with their index): past it
+ * the oldest leaves early, as if its window had passed. */
+#define AT_MAX_WAITING (1u << 19)
 
 /* One candidate for an op's tail: its total and shares (tail_add). */
 struct at_cand {
