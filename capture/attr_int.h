@@ -6,7 +6,7 @@
  * RPCs. Pass 0 reads them one after the other for each point's time range;
  * passes 1 and 2 read them side by side in time order and join each RPC's
  * points in a table of the RPCs still waiting for a point (an at_rec, about
- * 170 bytes with its index slot, each), which lets an RPC go as soon as
+ * 200 bytes with its index slot, each), which lets an RPC go as soon as
  * every point has seen it, or when the join window has passed without the
  * rest (then it is missing there). Pass 1 counts matches and coverage and
  * feeds the clock offset estimators (two minima per 1 s window); pass 2
