@@ -7,6 +7,11 @@
  * Clocks: the app trace shares the guest's clock (CLOCK_REALTIME in the
  * guest); every capture may have its own. Offsets are estimated between
  * neighbouring points and chained from the guest's clock outward.
+ *
+ * Streaming (attr_int.h): pass 0 reads each file alone (time ranges), passes
+ * 1 and 2 read them side by side and join each RPC's points in a table of
+ * the RPCs still waiting, so memory follows the RPCs within the join window,
+ * not the length of the capture.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -364,6 +369,8 @@ static int64_t conn_get(struct at_ctx *x, uint8_t fam, const uint8_t *ca, uint16
 	return x->nconns - 1;
 }
 
+/* ---- the join: RPCs waiting for their other points ------------------------------ */
+
 static inline uint64_t rec_slot(uint32_t conn, uint32_t xid, uint64_t mask)
 {
 	uint64_t k = ((uint64_t)conn << 32 | xid) * 0x9e3779b97f4a7c15ull;
@@ -372,16 +379,16 @@ static inline uint64_t rec_slot(uint32_t conn, uint32_t xid, uint64_t mask)
 
 static bool rec_grow(struct at_ctx *x)
 {
-	uint64_t ncap = x->rhcap ? x->rhcap * 2 : 1u << 16;
+	uint64_t ncap = x->rhcap ? x->rhcap * 2 : 1u << 8;
 	uint32_t *n = calloc(ncap, sizeof(*n));
 	if (!n)
 		return false;
-	for (uint64_t i = 0; i < x->nrecs; i++) {
-		const struct at_rec *r = at_rec_at(x, i);
+	for (uint32_t i = x->old_head; i; i = x->pool[i - 1].next) {
+		const struct at_rec *r = &x->pool[i - 1];
 		uint64_t j = rec_slot(r->conn, r->xid, ncap - 1);
 		while (n[j])
 			j = (j + 1) & (ncap - 1);
-		n[j] = (uint32_t)(i + 1);
+		n[j] = i;
 	}
 	free(x->rhash);
 	x->rhash = n;
@@ -389,38 +396,148 @@ static bool rec_grow(struct at_ctx *x)
 	return true;
 }
 
-/* The record of (conn, xid), created on first sight; NULL out of memory. */
-static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
+/* The index slot of (conn, xid): its record's, or the empty one it would take. */
+static uint64_t rec_find(const struct at_ctx *x, uint32_t conn, uint32_t xid)
 {
-	if ((x->nrecs + 1) * 2 > x->rhcap && (x->nrecs >= UINT32_MAX - 1 || !rec_grow(x)))
-		return NULL;
 	uint64_t m = x->rhcap - 1, j = rec_slot(conn, xid, m);
 	for (; x->rhash[j]; j = (j + 1) & m) {
-		struct at_rec *r = at_rec_at(x, x->rhash[j] - 1);
+		const struct at_rec *r = &x->pool[x->rhash[j] - 1];
 		if (r->conn == conn && r->xid == xid)
-			return r;
+			break;
 	}
-	uint64_t ci = x->nrecs / AT_CHUNK;
-	if (ci == x->chunks_cap) {
-		uint32_t ncap = x->chunks_cap ? x->chunks_cap * 2 : 16;
-		struct at_rec **n = realloc(x->chunks, ncap * sizeof(*n));
-		if (!n)
-			return NULL;
-		x->chunks = n;
-		x->chunks_cap = ncap;
+	return j;
+}
+
+static void rec_done(struct at_ctx *x, struct at_rec *r);
+
+/* The waiting record of (conn, xid), created on first sight (the youngest
+ * of the age list); NULL out of memory. */
+static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
+{
+	if ((x->npend + 1) * 2 > x->rhcap && (x->npend >= UINT32_MAX / 4 || !rec_grow(x)))
+		return NULL;
+	uint64_t j = rec_find(x, conn, xid);
+	if (x->rhash[j])
+		return &x->pool[x->rhash[j] - 1];
+	if (x->npend >= AT_MAX_WAITING) {
+		/* a point that matches nothing at a high rate: the oldest goes early */
+		x->expired += x->pass == 1;
+		rec_done(x, &x->pool[x->old_head - 1]);
+		j = rec_find(x, conn, xid); /* the deletion may have moved the free slot */
 	}
-	if (ci == x->nchunks) {
-		if (!(x->chunks[ci] = malloc(AT_CHUNK * sizeof(struct at_rec))))
-			return NULL;
-		x->nchunks++;
+	uint32_t i = x->pool_free;
+	if (i) {
+		x->pool_free = x->pool[i - 1].next;
+	} else {
+		if (x->pool_n == x->pool_cap) {
+			uint32_t ncap = x->pool_cap ? x->pool_cap * 2 : 128;
+			struct at_rec *n = realloc(x->pool, ncap * sizeof(*n));
+			if (!n)
+				return NULL;
+			x->pool = n;
+			x->pool_cap = ncap;
+		}
+		i = ++x->pool_n;
 	}
-	struct at_rec *r = at_rec_at(x, x->nrecs);
+	struct at_rec *r = &x->pool[i - 1];
 	memset(r, 0, sizeof(*r));
 	r->conn = conn;
 	r->xid = xid;
 	r->op = CAP_OP_NONE;
-	x->rhash[j] = (uint32_t)++x->nrecs;
+	r->born = x->wm;
+	r->prev = x->old_tail;
+	if (x->old_tail)
+		x->pool[x->old_tail - 1].next = i;
+	else
+		x->old_head = i;
+	x->old_tail = i;
+	x->rhash[j] = i;
+	if (++x->npend > x->max_pend)
+		x->max_pend = x->npend;
 	return r;
+}
+
+/* Out of the index (backward-shift deletion: no tombstones, probe chains
+ * stay whole) and the age list, back to the free list. */
+static void rec_drop(struct at_ctx *x, struct at_rec *r)
+{
+	uint32_t i = (uint32_t)(r - x->pool) + 1;
+	uint64_t m = x->rhcap - 1, j = rec_find(x, r->conn, r->xid);
+	for (uint64_t k = (j + 1) & m; x->rhash[k]; k = (k + 1) & m) {
+		const struct at_rec *o = &x->pool[x->rhash[k] - 1];
+		uint64_t h = rec_slot(o->conn, o->xid, m);
+		/* o may fill the hole at j unless its home lies cyclically in (j, k] */
+		if ((k > j && (h <= j || h > k)) || (k < j && h <= j && h > k)) {
+			x->rhash[j] = x->rhash[k];
+			j = k;
+		}
+	}
+	x->rhash[j] = 0;
+	if (r->prev)
+		x->pool[r->prev - 1].next = r->next;
+	else
+		x->old_head = r->next;
+	if (r->next)
+		x->pool[r->next - 1].prev = r->prev;
+	else
+		x->old_tail = r->prev;
+	r->next = x->pool_free;
+	x->pool_free = i;
+	x->npend--;
+}
+
+static void count_one(struct at_ctx *x, const struct at_rec *r);
+static int attribute_one(struct at_ctx *x, const struct at_rec *r);
+
+/* An RPC leaves the join: seen at every point, or its window is over. */
+static void rec_done(struct at_ctx *x, struct at_rec *r)
+{
+	if (x->pass == 1)
+		count_one(x, r);
+	else if (attribute_one(x, r))
+		x->nomem = 1;
+	rec_drop(x, r);
+}
+
+/* Let go the RPCs older than the window (all: the end of the files). */
+static void join_expire(struct at_ctx *x, bool all)
+{
+	while (x->old_head) {
+		struct at_rec *r = &x->pool[x->old_head - 1];
+		if (!all && !(x->wm > r->born && (uint64_t)x->wm - (uint64_t)r->born > (uint64_t)x->window))
+			break;
+		x->expired += !all && x->pass == 1;
+		rec_done(x, r);
+	}
+}
+
+/* One RPC's times (relative, rel_times) at the point being read. */
+static void add_times(struct at_ctx *x, uint32_t conn, uint32_t xid, const int64_t t[AT_NT], uint16_t op, bool app)
+{
+	struct at_rec *a = rec_get(x, conn, xid);
+	unsigned bit = 1u << x->cur;
+	if (!a) {
+		x->nomem = 1;
+		return;
+	}
+	if (a->mask & bit) {
+		x->pt[x->cur].dups += x->pass == 1;
+		return;
+	}
+	a->mask |= (uint8_t)bit;
+	memcpy(a->t[x->cur], t, sizeof(a->t[0]));
+	if (app) {
+		/* the trace's op stands until a capture decodes it */
+		if (a->op == CAP_OP_NONE && op != CAP_OP_NONE) {
+			a->op = op;
+			a->app_op = 1;
+		}
+	} else if (op != CAP_OP_NONE && (a->op == CAP_OP_NONE || a->app_op)) {
+		a->op = op;
+		a->app_op = 0;
+	}
+	if (a->mask == x->given)
+		rec_done(x, a);
 }
 
 static void point_time(struct at_point *pt, int64_t cf)
@@ -455,6 +572,8 @@ static bool rel_times(struct at_ctx *x, const int64_t in[AT_NT], int64_t out[AT_
 	return true;
 }
 
+/* Pass 0 keeps each point's time range (and counts what is left out);
+ * passes 1 and 2 join. */
 static void on_rpc(void *arg, const struct cap_rpc *r)
 {
 	struct at_ctx *x = arg;
@@ -463,7 +582,7 @@ static void on_rpc(void *arg, const struct cap_rpc *r)
 	int ci = r->dir;
 
 	if (r->prog != CAP_NFS_PROG) {
-		pt->other++;
+		pt->other += x->pass == 0;
 		return;
 	}
 	/* ana.c sets call_last = call_first when the call's end was not seen */
@@ -475,28 +594,23 @@ static void on_rpc(void *arg, const struct cap_rpc *r)
 	};
 	int64_t t[AT_NT];
 	if (!rel_times(x, in, t)) {
-		pt->bad_time++;
+		pt->bad_time += x->pass == 0;
 		return;
 	}
+	/* connections are numbered in pass 0's order (the CSV's conn column) */
 	int64_t id = conn_get(x, c->fam, c->addr[ci], c->port[ci], c->addr[!ci], c->port[!ci]);
-	struct at_rec *a = id < 0 ? NULL : rec_get(x, (uint32_t)id, r->xid);
-	if (!a) {
+	if (id < 0) {
 		x->nomem = 1;
 		return;
 	}
-	if (a->mask & 1u << x->cur) {
-		pt->dups++;
+	if (x->pass == 0) {
+		point_time(pt, t[AT_CF]);
 		return;
 	}
-	a->mask |= (uint8_t)(1u << x->cur);
-	memcpy(a->t[x->cur], t, sizeof(t));
-	if (r->op != CAP_OP_NONE && (a->op == CAP_OP_NONE || a->app_op)) {
-		a->op = r->op;
-		a->app_op = 0;
-	}
-	point_time(pt, t[AT_CF]);
+	add_times(x, (uint32_t)id, r->xid, t, r->op, false);
 }
 
+/* Pass 0: one capture from start to end. */
 static int read_capture(struct at_ctx *x, int p, char *err, size_t errlen)
 {
 	struct cap_opts o;
@@ -547,13 +661,13 @@ static uint64_t le64(const uint8_t *p)
 /* nfsbench's enum nb_op to NFSv3 procedure numbers (RFC 1813). */
 static const uint16_t nb_to_v3[] = {6, 7, 21, 1, 3, 8, 12, 2, 19, 0, 4, 17, 14, 9, 13};
 
-static int read_trace(struct at_ctx *x, char *err, size_t errlen)
+static int trace_open(struct at_ctx *x, FILE **fp, char *err, size_t errlen)
 {
 	const char *path = x->pt[AT_APP].file;
 	uint8_t b[48];
 	FILE *f = fopen(path, "rb");
-	int rc = 0;
 
+	*fp = NULL;
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return errno;
@@ -565,6 +679,58 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 	}
 	for (int i = 0; i < 65536; i++)
 		x->app_conn[i] = -1;
+	*fp = f;
+	return 0;
+}
+
+/* A CONN record: later RPC records of its index use this 5-tuple. */
+static int trace_conn(struct at_ctx *x, const uint8_t *b)
+{
+	uint8_t fam = b[1] == 6 ? 6 : 4;
+	int64_t id = conn_get(x, fam, b + 16, le16(b + 2), b + 32, le16(b + 4));
+	if (id < 0)
+		return ENOMEM;
+	x->app_conn[le16(b + 6)] = (int32_t)id;
+	x->conns[id].app_idx = le16(b + 6);
+	return 0;
+}
+
+/* An RPC record, of connection id (-1: no CONN record before it). */
+static void trace_rpc(struct at_ctx *x, const uint8_t *b, int32_t id)
+{
+	if (le32(b + 36) & 0x80000000u) {
+		x->app_transport += x->pass == 0; /* no reply: nothing to attribute */
+		return;
+	}
+	if (id < 0) {
+		x->app_noconn += x->pass == 0;
+		return;
+	}
+	/* the app sees no reply's first byte: its completion stands in */
+	int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16), t[AT_NT];
+	const int64_t in[AT_NT] = {[AT_CF] = is, [AT_RF] = co, [AT_RL] = co, [AT_CL] = is};
+	if (!rel_times(x, in, t)) {
+		x->pt[AT_APP].bad_time += x->pass == 0;
+		return;
+	}
+	if (x->pass == 0) {
+		point_time(&x->pt[AT_APP], t[AT_CF]);
+		return;
+	}
+	uint16_t op = b[1] < sizeof(nb_to_v3) / sizeof(nb_to_v3[0]) ? nb_to_v3[b[1]] : CAP_OP_NONE;
+	add_times(x, (uint32_t)id, le32(b + 4), t, op, true);
+}
+
+/* Pass 0: the whole trace. */
+static int read_trace(struct at_ctx *x, char *err, size_t errlen)
+{
+	const char *path = x->pt[AT_APP].file;
+	uint8_t b[48];
+	FILE *f;
+	int rc = trace_open(x, &f, err, errlen);
+
+	if (rc)
+		return rc;
 	x->cur = AT_APP;
 	for (uint64_t off = 48;; off += 48) {
 		size_t n = fread(b, 1, 48, f);
@@ -576,50 +742,10 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 			break;
 		}
 		x->app_records++;
-		if (b[0] == 2) { /* CONN: later RPCs of this index use this 5-tuple */
-			uint8_t fam = b[1] == 6 ? 6 : 4;
-			int64_t id = conn_get(x, fam, b + 16, le16(b + 2), b + 32, le16(b + 4));
-			if (id < 0) {
-				rc = ENOMEM;
-				break;
-			}
-			x->app_conn[le16(b + 6)] = (int32_t)id;
-			x->conns[id].app_idx = le16(b + 6);
-		} else if (b[0] == 1) {
-			uint32_t st = le32(b + 36);
-			int32_t id = x->app_conn[le16(b + 44)];
-			if (st & 0x80000000u) {
-				x->app_transport++; /* no reply: nothing to attribute */
-				continue;
-			}
-			if (id < 0) {
-				x->app_noconn++;
-				continue;
-			}
-			/* the app sees no reply's first byte: its completion stands in */
-			int64_t is = (int64_t)le64(b + 8), co = (int64_t)le64(b + 16), t[AT_NT];
-			const int64_t in[AT_NT] = {[AT_CF] = is, [AT_RF] = co, [AT_RL] = co, [AT_CL] = is};
-			if (!rel_times(x, in, t)) {
-				x->pt[AT_APP].bad_time++;
-				continue;
-			}
-			struct at_rec *a = rec_get(x, (uint32_t)id, le32(b + 4));
-			if (!a) {
-				rc = ENOMEM;
-				break;
-			}
-			if (a->mask & 1u) {
-				x->pt[AT_APP].dups++;
-				continue;
-			}
-			a->mask |= 1u;
-			memcpy(a->t[AT_APP], t, sizeof(t));
-			if (a->op == CAP_OP_NONE && b[1] < sizeof(nb_to_v3) / sizeof(nb_to_v3[0])) {
-				a->op = nb_to_v3[b[1]];
-				a->app_op = 1;
-			}
-			point_time(&x->pt[AT_APP], t[AT_CF]);
-		}
+		if (b[0] == 2 && (rc = trace_conn(x, b)))
+			break;
+		if (b[0] == 1)
+			trace_rpc(x, b, x->app_conn[le16(b + 44)]);
 	}
 	if (rc == ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -627,76 +753,264 @@ static int read_trace(struct at_ctx *x, char *err, size_t errlen)
 	return rc;
 }
 
-/* ---- after reading: counts, offsets, shares ------------------------------------ */
+/* ---- passes 1 and 2: every point side by side ---------------------------------- */
 
-static void match_counts(struct at_ctx *x)
+/* nfsbench writes each thread's records in completion order, the threads'
+ * in blocks of 4096 (nfsbench/trace.h): the join reads the trace through a
+ * reorder buffer of up to AT_REORDER records, a min-heap by completion
+ * time, which puts the blocks of up to 64 threads back in order. A CONN
+ * record is applied as it is read, and an RPC record takes its connection
+ * then, as pass 0 did. */
+#define AT_REORDER (1u << 18)
+struct at_trec {
+	int64_t ts;
+	int32_t conn;
+	uint8_t b[48];
+};
+
+struct at_in {
+	struct cap_src *src;  /* a capture */
+	struct cap_ana *ana;
+	FILE *f;              /* the trace */
+	struct at_trec *h;    /* its reorder buffer */
+	uint32_t n, cap;
+	bool eof;
+	int64_t ts;           /* the next packet's or record's time */
+	bool done;
+};
+
+static void trec_down(struct at_in *in, uint32_t i)
+{
+	struct at_trec e = in->h[i];
+	for (;;) {
+		uint32_t k = 2 * i + 1;
+		if (k >= in->n)
+			break;
+		if (k + 1 < in->n && in->h[k + 1].ts < in->h[k].ts)
+			k++;
+		if (in->h[k].ts >= e.ts)
+			break;
+		in->h[i] = in->h[k];
+		i = k;
+	}
+	in->h[i] = e;
+}
+
+/* Fill the reorder buffer from the file; ENOMEM or 0. */
+static int trace_fill(struct at_ctx *x, struct at_in *in)
+{
+	uint8_t b[48];
+	while (!in->eof && in->n < AT_REORDER) {
+		if (fread(b, 1, 48, in->f) != 48) {
+			in->eof = true;
+			break;
+		}
+		if (b[0] == 2 && trace_conn(x, b))
+			return ENOMEM;
+		if (b[0] != 1)
+			continue;
+		if (in->n == in->cap) {
+			uint32_t nc = in->cap ? in->cap * 2 : 128;
+			struct at_trec *v = realloc(in->h, nc * sizeof(*v));
+			if (!v)
+				return ENOMEM;
+			in->h = v;
+			in->cap = nc;
+		}
+		uint32_t i = in->n++;
+		struct at_trec e = {(int64_t)le64(b + 16), x->app_conn[le16(b + 44)], {0}};
+		memcpy(e.b, b, 48);
+		for (; i && in->h[(i - 1) / 2].ts > e.ts; i = (i - 1) / 2)
+			in->h[i] = in->h[(i - 1) / 2];
+		in->h[i] = e;
+	}
+	return 0;
+}
+
+/* Read ahead: the next record's time, on the guest's clock where the user
+ * gave the point's offset. A trace record is timed by its completion, when
+ * the guest saw the reply. */
+static int in_next(struct at_ctx *x, struct at_in *in, int p)
+{
+	uint64_t ts;
+	if (in->f) {
+		if (trace_fill(x, in))
+			return ENOMEM;
+		in->done = !in->n;
+		in->ts = in->n ? in->h[0].ts : 0;
+	} else {
+		in->done = !cap_src_peek(in->src, &ts);
+		in->ts = (int64_t)ts; /* input.c: below 2^63 */
+	}
+	if (x->user[p] && __builtin_sub_overflow(in->ts, x->user_theta[p], &in->ts))
+		in->ts = x->user_theta[p] > 0 ? INT64_MIN : INT64_MAX;
+	return 0;
+}
+
+/* The next record of a point into the join. */
+static int in_feed(struct at_ctx *x, struct at_in *in, char *err, size_t errlen)
+{
+	if (!in->f)
+		return cap_src_feed(in->src, in->ana, err, errlen);
+	struct at_trec e = in->h[0];
+	in->h[0] = in->h[--in->n];
+	if (in->n)
+		trec_down(in, 0);
+	trace_rpc(x, e.b, e.conn);
+	return x->nomem ? ENOMEM : 0;
+}
+
+/* Read every point at once, always the one whose next time is earliest, so
+ * the same RPC arrives from each within the clock offsets and its exchange;
+ * each RPC goes to rec_done as soon as every point has it, or once the
+ * window has passed on the slowest point's clock. */
+static int join(struct at_ctx *x, char *err, size_t errlen)
+{
+	struct at_in in[AT_NPT];
+	int rc = 0;
+
+	memset(in, 0, sizeof(in));
+	x->wm = INT64_MIN;
+	for (int p = 0; p < AT_NPT; p++) {
+		in[p].done = true;
+		if (!(x->given & 1u << p) || rc)
+			continue;
+		if (p == AT_APP) {
+			rc = trace_open(x, &in[p].f, err, errlen);
+		} else {
+			struct cap_opts o;
+			memset(&o, 0, sizeof(o));
+			o.on_rpc = on_rpc;
+			o.on_rpc_arg = x;
+			if (cap_ana_new(&in[p].ana, &o)) {
+				snprintf(err, errlen, "out of memory");
+				rc = ENOMEM;
+			} else {
+				rc = cap_src_open(&in[p].src, x->pt[p].file, err, errlen);
+			}
+		}
+		if (!rc)
+			rc = in_next(x, &in[p], p);
+	}
+	while (!rc) {
+		int p = -1;
+		for (int q = 0; q < AT_NPT; q++)
+			if (!in[q].done && (p < 0 || in[q].ts < in[p].ts))
+				p = q;
+		if (p < 0)
+			break;
+		if (in[p].ts > x->wm) {
+			x->wm = in[p].ts;
+			join_expire(x, false);
+		}
+		x->cur = p;
+		rc = in_feed(x, &in[p], err, errlen);
+		if (!rc)
+			rc = in_next(x, &in[p], p);
+		if (!rc && in[p].done && in[p].ana)
+			cap_ana_finish(in[p].ana); /* the RPCs it still held, at this point */
+		if (!rc && x->nomem)
+			rc = ENOMEM;
+	}
+	if (!rc)
+		join_expire(x, true);
+	if (!rc && x->nomem)
+		rc = ENOMEM;
+	for (int p = 0; p < AT_NPT; p++) {
+		if (in[p].f)
+			fclose(in[p].f);
+		free(in[p].h);
+		cap_src_close(in[p].src);
+		cap_ana_free(in[p].ana);
+	}
+	if (rc == ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
+/* ---- pass 1: matches, coverage, clock offsets ------------------------------------ */
+
+static void count_one(struct at_ctx *x, const struct at_rec *r)
 {
 	unsigned refbit = 1u << x->ref;
-	for (uint64_t i = 0; i < x->nrecs; i++) {
-		const struct at_rec *r = at_rec_at(x, i);
-		bool inref = r->mask & refbit;
-		for (int p = 0; p < AT_NPT; p++) {
-			if (!(x->given & 1u << p))
-				continue;
-			bool here = r->mask & 1u << p;
-			if (p == x->ref) {
-				/* the reference itself: matched when seen anywhere else too */
-				if (here && (r->mask & ~refbit))
-					x->pt[p].matched++;
-				else if (here && x->given != refbit)
-					x->pt[p].extra++;
-				else if (here)
-					x->pt[p].matched++;
-				continue;
-			}
-			if (here && inref)
+	bool inref = r->mask & refbit;
+	for (int p = 0; p < AT_NPT; p++) {
+		if (!(x->given & 1u << p))
+			continue;
+		bool here = r->mask & 1u << p;
+		if (p == x->ref) {
+			/* the reference itself: matched when seen anywhere else too */
+			if (here && (r->mask & ~refbit))
 				x->pt[p].matched++;
-			else if (here)
+			else if (here && x->given != refbit)
 				x->pt[p].extra++;
-			else if (inref)
-				x->pt[p].missing++;
+			else if (here)
+				x->pt[p].matched++;
+			continue;
 		}
+		if (here && inref)
+			x->pt[p].matched++;
+		else if (here)
+			x->pt[p].extra++;
+		else if (inref)
+			x->pt[p].missing++;
+	}
+	at_cov_add(x, r);
+	for (unsigned i = 0; i < x->npairs; i++) {
+		const struct at_pair *pr = &x->pairs[i];
+		unsigned both = 1u << pr->a | 1u << pr->b;
+		if ((r->mask & both) != both)
+			continue;
+		const int64_t *ta = r->t[pr->a], *tb = r->t[pr->b];
+		at_est_add(&x->est[i], ta[AT_CF], tb[AT_CF] - ta[AT_CF], ta[AT_RF] - tb[AT_RF]);
+	}
+	if (r->mask == x->given) {
+		x->ncomplete[r->op]++;
+		x->ncomplete[AT_ALL]++;
 	}
 }
 
-/* Offsets: one estimate per pair of neighbouring capture points, chained
- * outward from the innermost capture (the app trace reads the guest's clock
- * and needs none). Each pair's estimate is independent, so a capture whose
- * clock alone was shifted shows up as such. */
-static int estimate_offsets(struct at_ctx *x)
+/* The pairs of neighbouring capture points whose offsets are estimated
+ * (the app trace reads the guest's clock and needs none), each estimator
+ * over its inner point's time range. */
+static int pairs_init(struct at_ctx *x)
+{
+	int prev = -1;
+	for (int p = 0; p < AT_NPT; p++) {
+		if (!(x->given & 1u << p))
+			continue;
+		if (prev >= 0 && !(prev == AT_APP && p == AT_GUEST)) {
+			struct at_pair *pr = &x->pairs[x->npairs];
+			pr->a = prev;
+			pr->b = p;
+			if (at_est_init(&x->est[x->npairs], x->pt[prev].tmin, x->pt[prev].tmax))
+				return ENOMEM;
+			x->npairs++;
+		}
+		prev = p;
+	}
+	return 0;
+}
+
+/* Offsets: one estimate per pair, chained outward from the innermost
+ * capture. Each pair's estimate is independent, so a capture whose clock
+ * alone was shifted shows up as such. */
+static void estimate_offsets(struct at_ctx *x)
 {
 	int64_t theta = 0, unc = 0, tref = 0;
 	double drift = 0;
-	int prev = -1;
 
 	for (int p = 0; p < AT_NPT; p++) {
+		memset(&x->clk[p], 0, sizeof(x->clk[p]));
+		x->clk[p].method = AT_OFF_SAME;
+	}
+	for (unsigned i = 0; i < x->npairs; i++) {
+		struct at_pair *pr = &x->pairs[i];
+		int p = pr->b;
 		struct at_clock *c = &x->clk[p];
-		memset(c, 0, sizeof(*c));
-		c->method = AT_OFF_SAME;
-		if (!(x->given & 1u << p))
-			continue;
-		if (prev < 0 || (prev == AT_APP && p == AT_GUEST)) {
-			prev = p;
-			continue;
-		}
-		struct at_pair *pr = &x->pairs[x->npairs++];
-		pr->a = prev;
-		pr->b = p;
-		struct at_est e;
-		const struct at_point *pa = &x->pt[pr->a];
-		if (at_est_init(&e, pa->tmin, pa->tmax))
-			return ENOMEM;
-		unsigned both = 1u << pr->a | 1u << pr->b;
-		for (uint64_t i = 0; i < x->nrecs; i++) {
-			const struct at_rec *r = at_rec_at(x, i);
-			if ((r->mask & both) != both)
-				continue;
-			const int64_t *ta = r->t[pr->a], *tb = r->t[pr->b];
-			at_est_add(&e, ta[AT_CF], tb[AT_CF] - ta[AT_CF], ta[AT_RF] - tb[AT_RF]);
-		}
-		if (at_est_fit(&e, &pr->c))
+		if (at_est_fit(&x->est[i], &pr->c))
 			pr->c.method = AT_OFF_NONE;
-		at_est_free(&e);
+		at_est_free(&x->est[i]);
 		if (x->user[p]) {
 			/* the user's offset is from the guest's clock: make it this pair's */
 			pr->c.theta_ns = x->user_theta[p] - theta;
@@ -717,10 +1031,10 @@ static int estimate_offsets(struct at_ctx *x)
 		c->unc_ns = unc;
 		c->samples = pr->c.samples;
 		c->method = pr->c.method;
-		prev = p;
 	}
-	return 0;
 }
+
+/* ---- pass 2: shares ---------------------------------------------------------------- */
 
 static struct hist *hnew(void)
 {
@@ -763,28 +1077,48 @@ static int opst_add(struct at_opst *s, const struct at_split *sp)
 	return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* Keep sp if it is among the heap's cap largest totals. */
+static void tail_keep(struct at_heap *h, const struct at_split *sp)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static void tail_add(struct at_opst *s, const struct at_split *sp)
-{
-	if (sp->total <= (int64_t)s->p99)
-		return;
-	s->tail_n++;
-	at_sadd(&s->tail_tot, sp->total);
+	struct at_cand c = {sp->total, {0}, {sp->host_vnet, sp->host_bridge}};
+	uint64_t i = 0;
 	for (int k = 0; k < AT_NSH; k++)
 		if (sp->grp[k] == k)
-			at_sadd(&s->tail_sum[k], sp->v[k]);
-	if (sp->has_sub) {
-		at_sadd(&s->tail_sub[0], sp->host_vnet);
-		at_sadd(&s->tail_sub[1], sp->host_bridge);
+			c.v[k] = sp->v[k];
+	if (h->n < h->cap) {
+		for (i = h->n++; i && h->v[(i - 1) / 2].tot > c.tot; i = (i - 1) / 2)
+			h->v[i] = h->v[(i - 1) / 2];
+	} else if (h->cap && c.tot > h->v[0].tot) {
+		for (;;) {
+			uint64_t k = 2 * i + 1;
+			if (k >= h->n)
+				break;
+			if (k + 1 < h->n && h->v[k + 1].tot < h->v[k].tot)
+				k++;
+			if (h->v[k].tot >= c.tot)
+				break;
+			h->v[i] = h->v[k];
+			i = k;
+		}
+	} else {
+		return;
 	}
+	h->v[i] = c;
 }
 
-static int attribute(struct at_ctx *x)
+static void tail_add(struct at_opst *s, const struct at_cand *c)
+{
+	if (c->tot <= (int64_t)s->p99)
+		return;
+	s->tail_n++;
+	at_sadd(&s->tail_tot, c->tot);
+	for (int k = 0; k < AT_NSH; k++)
+		at_sadd(&s->tail_sum[k], c->v[k]);
+	at_sadd(&s->tail_sub[0], c->sub[0]);
+	at_sadd(&s->tail_sub[1], c->sub[1]);
+}
+
+static int attribute_begin(struct at_ctx *x)
 {
 	at_groups(x->given, x->grp);
 	/* time series on the reference clock, about 1 s bins, at most 2000 */
@@ -797,84 +1131,79 @@ static int attribute(struct at_ctx *x)
 	x->nbins = (uint32_t)(span / x->binw + 1);
 	if (!(x->bins = calloc(x->nbins, sizeof(*x->bins))))
 		return ENOMEM;
+	/* the tail starts at the exact p99, the ceil(0.99 n)-th smallest total
+	 * (the histogram's bucket midpoint can lie above every RPC of a tightly
+	 * bunched tail): keep the RPCs from there up */
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		uint64_t n = x->ncomplete[op];
+		struct at_heap *h = &x->tails[op];
+		if (!n)
+			continue;
+		h->cap = n - (n * 99 + 99) / 100 + 1;
+		if (!(h->v = malloc(h->cap * sizeof(*h->v))))
+			return ENOMEM;
+	}
 	if (x->csv)
 		at_csv_header(x->csv);
-	/* pass 0: shares and histograms; pass 1: every op's totals, for the
-	 * exact p99 (the histogram's bucket midpoint can lie above every RPC
-	 * of a tightly bunched tail); pass 2: the tail, the RPCs above it */
-	int64_t *tots[AT_ALL + 1] = {0};
-	uint64_t ntot[AT_ALL + 1] = {0};
-	int rc = 0;
-	for (int pass = 0; pass < 3 && !rc; pass++) {
-		for (uint64_t i = 0; i < x->nrecs; i++) {
-			const struct at_rec *r = at_rec_at(x, i);
-			struct at_split sp;
-			unsigned m = r->mask & x->given;
-			if (!m || at_split(r->t, m, x->clk, x->by_last, &sp))
-				continue;
-			bool complete = m == x->given;
-			if (pass == 0) {
-				if (x->csv)
-					at_csv_row(x->csv, x, r, &sp);
-				if (!complete) {
-					x->incomplete++;
-					continue;
-				}
-				x->complete++;
-				if (opst_add(&x->ops[r->op], &sp) || opst_add(&x->ops[AT_ALL], &sp)) {
-					rc = ENOMEM;
-					break;
-				}
-				int64_t t = r->t[sp.inner][AT_CF] - at_clock_at(&x->clk[sp.inner], r->t[sp.inner][AT_CF]);
-				int64_t b = (t - x->bin0) / x->binw;
-				if (b >= 0 && b < x->nbins) {
-					struct at_bin *bn = &x->bins[b];
-					bn->n++;
-					at_sadd(&bn->tot, sp.total);
-					for (int k = 0; k < AT_NSH; k++)
-						if (sp.grp[k] == k)
-							at_sadd(&bn->sum[k], sp.v[k]);
-				}
-			} else if (pass == 1 && complete) {
-				tots[r->op][ntot[r->op]++] = sp.total;
-				tots[AT_ALL][ntot[AT_ALL]++] = sp.total;
-			} else if (pass == 2 && complete) {
-				tail_add(&x->ops[r->op], &sp);
-				tail_add(&x->ops[AT_ALL], &sp);
-			}
-		}
-		if (pass == 0)
-			for (unsigned op = 0; op <= AT_ALL && !rc; op++)
-				if (x->ops[op].n && !(tots[op] = malloc(x->ops[op].n * sizeof(int64_t))))
-					rc = ENOMEM;
-		if (pass == 1)
-			for (unsigned op = 0; op <= AT_ALL; op++)
-				if (ntot[op]) {
-					/* the ceil(0.99 n)-th smallest total */
-					qsort(tots[op], ntot[op], sizeof(int64_t), cmp_i64);
-					uint64_t k = (ntot[op] * 99 + 99) / 100;
-					int64_t v = tots[op][k - 1];
-					x->ops[op].p99 = v > 0 ? (uint64_t)v : 0;
-				}
+	return 0;
+}
+
+static int attribute_one(struct at_ctx *x, const struct at_rec *r)
+{
+	struct at_split sp;
+	unsigned m = r->mask & x->given;
+	if (!m || at_split(r->t, m, x->clk, x->by_last, &sp))
+		return 0;
+	if (x->csv)
+		at_csv_row(x->csv, x, r, &sp);
+	if (m != x->given) {
+		x->incomplete++;
+		return 0;
 	}
-	for (unsigned op = 0; op <= AT_ALL; op++)
-		free(tots[op]);
-	return rc;
+	x->complete++;
+	if (opst_add(&x->ops[r->op], &sp) || opst_add(&x->ops[AT_ALL], &sp))
+		return ENOMEM;
+	int64_t t = r->t[sp.inner][AT_CF] - at_clock_at(&x->clk[sp.inner], r->t[sp.inner][AT_CF]);
+	int64_t b = (t - x->bin0) / x->binw;
+	if (b >= 0 && b < x->nbins) {
+		struct at_bin *bn = &x->bins[b];
+		bn->n++;
+		at_sadd(&bn->tot, sp.total);
+		for (int k = 0; k < AT_NSH; k++)
+			if (sp.grp[k] == k)
+				at_sadd(&bn->sum[k], sp.v[k]);
+	}
+	tail_keep(&x->tails[r->op], &sp);
+	tail_keep(&x->tails[AT_ALL], &sp);
+	return 0;
+}
+
+static void attribute_end(struct at_ctx *x)
+{
+	for (unsigned op = 0; op <= AT_ALL; op++) {
+		const struct at_heap *h = &x->tails[op];
+		if (!h->n)
+			continue;
+		x->ops[op].p99 = h->v[0].tot > 0 ? (uint64_t)h->v[0].tot : 0;
+		for (uint64_t i = 0; i < h->n; i++)
+			tail_add(&x->ops[op], &h->v[i]);
+	}
 }
 
 static void ctx_free(struct at_ctx *x)
 {
-	for (uint32_t i = 0; i < x->nchunks; i++)
-		free(x->chunks[i]);
-	free(x->chunks);
+	free(x->pool);
 	free(x->rhash);
 	free(x->conns);
 	free(x->chash);
 	free(x->bins);
+	for (unsigned i = 0; i < AT_NPT; i++)
+		at_est_free(&x->est[i]);
 	for (unsigned op = 0; op <= AT_ALL; op++) {
 		free(x->ops[op].tot);
 		for (int k = 0; k < AT_NSH; k++)
 			free(x->ops[op].sh[k]);
+		free(x->tails[op].v);
 	}
 	free(x);
 }
@@ -900,7 +1229,10 @@ static void usage(FILE *f)
 		"  --per-rpc F        one CSV line per RPC with its shares\n"
 		"  --split-at last|first  forward delays follow the call's last byte (default:\n"
 		"                     a bottleneck's serialisation stays in its own share) or its\n"
-		"                     first byte (docs/design.md)\n");
+		"                     first byte (docs/design.md)\n"
+		"  --window DUR       how long an RPC seen at some points waits for the others\n"
+		"                     (default 10s): more than the clock offsets left (after\n"
+		"                     --offset) plus the longest exchange\n");
 	cli_help_tail(f, CAP_EXITS);
 }
 
@@ -917,7 +1249,7 @@ static int parse_signed_duration(const char *s, int64_t *v)
 	return 0;
 }
 
-enum { A_APP = 300, A_VANTAGE, A_OFFSET, A_JSON, A_HTML, A_PERRPC, A_SPLIT };
+enum { A_APP = 300, A_VANTAGE, A_OFFSET, A_JSON, A_HTML, A_PERRPC, A_SPLIT, A_WINDOW };
 static const struct option at_lopts[] = {
 	{"app", required_argument, NULL, A_APP},
 	{"vantage", required_argument, NULL, A_VANTAGE},
@@ -926,6 +1258,7 @@ static const struct option at_lopts[] = {
 	{"html", required_argument, NULL, A_HTML},
 	{"per-rpc", required_argument, NULL, A_PERRPC},
 	{"split-at", required_argument, NULL, A_SPLIT},
+	{"window", required_argument, NULL, A_WINDOW},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -982,6 +1315,12 @@ static int parse(int argc, char **argv, struct at_ctx *x, bool *json, const char
 			}
 			x->by_last = !strcmp(optarg, "last");
 			break;
+		case A_WINDOW:
+			if (parse_signed_duration(optarg, &x->window) || x->window <= 0) {
+				cli_usage_error("attribute", "--window: '%s' is not a positive duration such as 10s or 500ms", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return -1;
 		case 'V': cli_version(); return -1;
 		default: return cli_bad_option("attribute", argv, c);
@@ -1021,6 +1360,7 @@ int at_command(int argc, char **argv)
 		return 1;
 	}
 	x->by_last = true;
+	x->window = AT_WINDOW_NS;
 	if ((rc = parse(argc, argv, x, &json, &html, &csv))) {
 		ctx_free(x);
 		return rc < 0 ? 0 : rc;
@@ -1044,14 +1384,24 @@ int at_command(int argc, char **argv)
 	for (int p = AT_GUEST; !rc && p < AT_NPT; p++)
 		if (x->given & 1u << p)
 			rc = read_capture(x, p, e, sizeof(e));
+	/* pass 0 read the inputs; pass 1 joins them for the clock offsets, pass 2 attributes */
+	x->pass = 1;
+	if (!rc && pairs_init(x))
+		snprintf(e, sizeof(e), "out of memory"), rc = ENOMEM;
+	if (!rc)
+		rc = join(x, e, sizeof(e));
+	for (int p = 0; !rc && p < AT_NPT; p++)
+		x->pt[p].rpcs -= x->pt[p].dups; /* pass 0 counted them too */
+	if (!rc) {
+		estimate_offsets(x);
+		x->pass = 2;
+		if (attribute_begin(x))
+			snprintf(e, sizeof(e), "out of memory"), rc = ENOMEM;
+	}
+	if (!rc && !(rc = join(x, e, sizeof(e))))
+		attribute_end(x);
 	if (rc) {
 		err_msg("%s", e);
-		status = 1;
-	}
-	if (!status)
-		match_counts(x);
-	if (!status && (estimate_offsets(x) || attribute(x))) {
-		err_msg("out of memory");
 		status = 1;
 	}
 	if (x->csv && (x->csv == stdout ? fflush(x->csv) : fclose(x->csv)) && !status) {

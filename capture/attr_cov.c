@@ -7,39 +7,30 @@
  * from a sample under 99 % of the RPCs says so: the missing ones are not a
  * random sample (headers-only captures lose the RPCs that share segments,
  * that is the busiest moments). Kept apart from attr.c and attr_out.c: it
- * only reads the finished run.
+ * counts each RPC as it leaves attr.c's join, and reports the counts.
  */
-#include <stdlib.h>
-
 #include "attr_int.h"
 #include "out.h"
 
 #define COV_MIN 0.99
 
-struct cov {
-	uint64_t ref[CAP_NOPS + 1], found[AT_NPT][CAP_NOPS + 1], all[CAP_NOPS + 1];
-};
-
-static void count(const struct at_ctx *x, struct cov *c)
+void at_cov_add(struct at_ctx *x, const struct at_rec *r)
 {
-	unsigned refbit = 1u << x->ref;
-	for (uint64_t i = 0; i < x->nrecs; i++) {
-		const struct at_rec *r = at_rec_at(x, i);
-		if (!(r->mask & refbit))
-			continue;
-		unsigned op = r->op < CAP_NOPS ? r->op : CAP_OP_NONE;
-		c->ref[op]++;
-		c->ref[AT_ALL]++;
-		for (int p = 0; p < AT_NPT; p++) {
-			if (x->given & r->mask & 1u << p) {
-				c->found[p][op]++;
-				c->found[p][AT_ALL]++;
-			}
+	struct at_cov *c = &x->cov;
+	if (!(r->mask & 1u << x->ref))
+		return;
+	unsigned op = r->op < CAP_NOPS ? r->op : CAP_OP_NONE;
+	c->ref[op]++;
+	c->ref[AT_ALL]++;
+	for (int p = 0; p < AT_NPT; p++) {
+		if (x->given & r->mask & 1u << p) {
+			c->found[p][op]++;
+			c->found[p][AT_ALL]++;
 		}
-		if ((r->mask & x->given) == x->given) {
-			c->all[op]++;
-			c->all[AT_ALL]++;
-		}
+	}
+	if ((r->mask & x->given) == x->given) {
+		c->all[op]++;
+		c->all[AT_ALL]++;
 	}
 }
 
@@ -62,10 +53,7 @@ void at_coverage(const struct at_ctx *x, struct out *o)
 		{"share_pct", "Share %"}, {"not_found", "Not found"},
 	};
 	bool text = out_mode(o) == OUT_TEXT;
-	struct cov *c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	count(x, c);
+	const struct at_cov *c = &x->cov;
 	char title[160];
 	snprintf(title, sizeof(title), "Coverage: the %s's RPCs found at each point, and at every point (attributed)",
 		 at_point_names[x->ref]);
@@ -128,5 +116,4 @@ void at_coverage(const struct at_ctx *x, struct out *o)
 		else
 			out_str(o, "coverage_warning", NULL, w);
 	}
-	free(c);
 }

@@ -1,11 +1,19 @@
 /* attr_int.h - the state of one `nfscap attribute` run, shared by attr.c
  * (matching, offsets, shares) and attr_out.c (report, CSV, HTML).
  *
- * Memory: one at_rec per RPC (136 bytes) in chunks, an open-addressing
- * index of 4 bytes per slot over them, one at_conn per connection, and a
- * fixed set of histograms per NFS op. Packets are never kept: each capture
- * goes through its own analyzer, one after the other, which hands over
- * completed RPCs.
+ * Memory does not grow with the number of RPCs: the captures are read
+ * three times, each through its own analyzer, which hands over completed
+ * RPCs. Pass 0 reads them one after the other for each point's time range;
+ * passes 1 and 2 read them side by side in time order and join each RPC's
+ * points in a table of the RPCs still waiting for a point (an at_rec, about
+ * 200 bytes with its index slot, each), which lets an RPC go as soon as
+ * every point has seen it, or when the join window has passed without the
+ * rest (then it is missing there). Pass 1 counts matches and coverage and
+ * feeds the clock offset estimators (two minima per 1 s window); pass 2
+ * splits, writes the CSV, fills the histograms and keeps, per op, the RPCs
+ * from the exact p99 up (a bounded heap of 1 % of the op's RPCs, 56 bytes
+ * each). Plus one at_conn per connection and a fixed set of histograms
+ * per NFS op.
  */
 #ifndef NFSCAP_ATTR_INT_H
 #define NFSCAP_ATTR_INT_H
@@ -36,10 +44,36 @@ struct at_rec {
 	uint16_t op;          /* CAP_OP_* */
 	uint8_t mask;         /* points that saw it (bit AT_*) */
 	uint8_t app_op;       /* op known from the trace only */
+	uint32_t prev, next;  /* in the join's list by age (index + 1) */
+	int64_t born;         /* the join's clock when it was first seen */
 	int64_t t[AT_NPT][AT_NT];
 };
 
-#define AT_CHUNK 65536u
+/* Join window: how long an RPC seen at some points waits for the others,
+ * on the clock of the file read slowest. It must cover the clock offsets
+ * left after --offset and the longest exchange. */
+#define AT_WINDOW_NS INT64_C(10000000000)
+/* At most this many RPCs wait (about 100 MiB with their index): past it
+ * the oldest leaves early, as if its window had passed. */
+#define AT_MAX_WAITING (1u << 19)
+
+/* One candidate for an op's tail: its total and shares (tail_add). */
+struct at_cand {
+	int64_t tot, v[AT_NSH], sub[2];
+};
+
+/* The largest totals of an op, a min-heap of at most cap: with cap the
+ * number of RPCs from the ceil(0.99 n)-th smallest up, its least is the
+ * exact p99 and the rest above it the tail. */
+struct at_heap {
+	struct at_cand *v;
+	uint64_t n, cap;
+};
+
+/* attr_cov.c's counts, per op, of the reference's RPCs */
+struct at_cov {
+	uint64_t ref[CAP_NOPS + 1], found[AT_NPT][CAP_NOPS + 1], all[CAP_NOPS + 1];
+};
 #define AT_ALL CAP_NOPS   /* ops[AT_ALL]: every op together */
 
 struct at_opst {
@@ -91,12 +125,20 @@ struct at_ctx {
 	uint32_t *chash;      /* head index + 1 */
 	uint32_t chmask;
 	int32_t app_conn[65536];       /* trace connection index -> conn */
-	/* records */
-	struct at_rec **chunks;
-	uint32_t nchunks, chunks_cap;
-	uint64_t nrecs;
-	uint32_t *rhash;      /* index + 1, 0 empty */
-	uint64_t rhcap;
+	/* the join: RPCs waiting for a point, oldest first */
+	int pass;             /* 0 time ranges, 1 matches and offsets, 2 shares */
+	struct at_rec *pool;
+	uint32_t pool_n, pool_cap, pool_free;
+	uint32_t *rhash;      /* pool index + 1, 0 empty */
+	uint64_t rhcap, npend, max_pend;
+	uint32_t old_head, old_tail;
+	int64_t wm;           /* the join's clock: the time of the file read slowest */
+	int64_t window;       /* --window */
+	uint64_t expired;     /* RPCs that left the join incomplete before the end */
+	struct at_est est[AT_NPT];     /* pass 1: per pair of x->pairs */
+	uint64_t ncomplete[CAP_NOPS + 1]; /* pass 1: complete RPCs per op */
+	struct at_heap tails[CAP_NOPS + 1]; /* pass 2 */
+	struct at_cov cov;
 	/* results */
 	int8_t grp[AT_NSH];
 	struct at_opst ops[CAP_NOPS + 1];
@@ -117,13 +159,10 @@ static inline void at_sadd(int64_t *acc, int64_t v)
 		*acc = v > 0 ? INT64_MAX : INT64_MIN;
 }
 
-static inline struct at_rec *at_rec_at(const struct at_ctx *x, uint64_t i)
-{
-	return &x->chunks[i / AT_CHUNK][i % AT_CHUNK];
-}
-
 /* attr_cov.c: the share of the reference's RPCs found at each point and
- * attributed, per op, and why the rest were not */
+ * attributed, per op, and why the rest were not: at_cov_add counts one RPC
+ * as it leaves the join, at_coverage reports */
+void at_cov_add(struct at_ctx *x, const struct at_rec *r);
 void at_coverage(const struct at_ctx *x, struct out *o);
 /* attr_out.c */
 void at_report(struct at_ctx *x, struct out *o);

@@ -454,6 +454,9 @@ void at_report(struct at_ctx *x, struct out *o)
 	out_begin(o, "attribution", "Attribution");
 	out_u64(o, "rpcs", "RPCs seen at every point", x->complete, NULL);
 	out_u64(o, "rpcs_incomplete", "RPCs missing at some point (CSV only)", x->incomplete, NULL);
+	out_dbl(o, "join_window_s", "Join window (--window)", (double)x->window / 1e9, "%.3g", "s");
+	out_u64(o, "join_peak_waiting", "RPCs waiting in the join at most", x->max_pend, NULL);
+	out_u64(o, "join_expired", "RPCs the window let go incomplete", x->expired, NULL);
 	out_str(o, "total", "Total is", x->ref == AT_APP ? "app latency (nfsbench trace)" : "innermost capture's exchange");
 	out_str(o, "split_at", "Forward delays follow the call's", x->by_last ? "last byte" : "first byte");
 	for (int k = 0; k < AT_NSH; k++) {

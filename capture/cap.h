@@ -311,6 +311,14 @@ struct cap_input_opts {
 	const char *filter;          /* BPF, applied to files and live alike */
 };
 int cap_read_files(struct cap_ana *a, const char *const *files, unsigned n, const struct cap_input_opts *io, char *err, size_t errlen);
+/* One file read a packet at a time into an analyzer of the caller's:
+ * open reads the first packet ahead, peek gives its time (false at the
+ * end), feed hands it over and reads the next (0, or an errno with err set). */
+struct cap_src;
+int cap_src_open(struct cap_src **s, const char *file, char *err, size_t errlen);
+bool cap_src_peek(const struct cap_src *s, uint64_t *ts);
+int cap_src_feed(struct cap_src *s, struct cap_ana *a, char *err, size_t errlen);
+void cap_src_close(struct cap_src *s);
 int cap_read_live(struct cap_ana *a, const char *iface, const char *filter, uint64_t duration_ns, int snaplen, volatile int *stop, char *err, size_t errlen);
 
 /* synth.c: write the synthetic test captures of tests/pcaps. */
@@ -318,5 +326,8 @@ int cap_synth_all(const char *dir, char *err, size_t errlen);
 /* A load capture for the benchmark: kind clean, syn, conns, noreply or collide, n
  * packets (clean), SYNs, connections or calls (synth.c says which). */
 int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, size_t errlen);
+/* A multi-point attribution load for the benchmark: N RPCs in DIR/app.trace and
+ * DIR/{guest,host-in,host-out,storage}.pcap (synth.c says how they look). */
+int cap_synth_attr(const char *dir, uint64_t n, char *err, size_t errlen);
 
 #endif

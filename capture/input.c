@@ -490,6 +490,56 @@ int cap_read_files(struct cap_ana *a, const char *const *files, unsigned n, cons
 	return rc;
 }
 
+/* One file a packet at a time, for a caller that steps several files with
+ * an analyzer each (nfscap attribute joins the RPCs of its vantage points as
+ * it reads them). The next packet is always read ahead: its time is known. */
+struct cap_src {
+	struct src s;
+};
+
+int cap_src_open(struct cap_src **out, const char *file, char *err, size_t errlen)
+{
+	struct cap_src *c = calloc(1, sizeof(*c));
+	int rc = 0;
+	*out = NULL;
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return ENOMEM;
+	}
+	if ((rc = open_src(&c->s, file, NULL, err, errlen)) == 0)
+		src_next(&c->s, err, errlen, &rc);
+	if (rc) {
+		cap_src_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+bool cap_src_peek(const struct cap_src *c, uint64_t *ts)
+{
+	*ts = c->s.ts;
+	return !c->s.done;
+}
+
+int cap_src_feed(struct cap_src *c, struct cap_ana *a, char *err, size_t errlen)
+{
+	struct src *s = &c->s;
+	int rc = 0;
+	if (s->done)
+		return 0;
+	cap_ana_packet(a, s->dlt, s->ts, s->d, s->h->caplen, s->h->len);
+	src_next(s, err, errlen, &rc);
+	return rc;
+}
+
+void cap_src_close(struct cap_src *c)
+{
+	if (c)
+		close_src(&c->s);
+	free(c);
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec t;

@@ -156,8 +156,10 @@ static int cmd_synth(int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: nfscap synth DIR\n"
 		       "       nfscap synth --load clean|syn|conns|noreply|collide N FILE\n"
+		       "       nfscap synth --attr N DIR\n"
 		       "Writes the synthetic captures of tests/pcaps into DIR, or one load capture\n"
-		       "for the benchmarks (make bench) into FILE.\n");
+		       "for the benchmarks (make bench) into FILE, or N RPCs seen at four points\n"
+		       "and an application trace (for nfscap attribute's benchmark) into DIR.\n");
 		cli_help_tail(stdout, CAP_EXITS);
 		return 0;
 	}
@@ -172,8 +174,17 @@ static int cmd_synth(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "--attr")) {
+		if (parse_size(argv[2], &n, e, sizeof(e)))
+			return cli_usage_error("synth", "--attr: count: %s", e);
+		if (cap_synth_attr(argv[3], n, e, sizeof(e))) {
+			err_msg("%s", e);
+			return 1;
+		}
+		return 0;
+	}
 	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage_error("synth", "give DIR, or --load KIND N FILE");
+		return cli_usage_error("synth", "give DIR, --load KIND N FILE or --attr N DIR");
 	if (cap_synth_all(argv[1], e, sizeof(e))) {
 		err_msg("%s", e);
 		return 1;

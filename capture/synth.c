@@ -1045,6 +1045,195 @@ int cap_synth_load(const char *path, const char *kind, uint64_t n, char *err, si
 	return 0;
 }
 
+/* ---- a multi-point attribution load (make bench) ------------------------------
+ * `nfscap synth --attr N DIR`: N RPCs seen by nfsbench's trace (DIR/app.trace)
+ * and at the guest, host-in, host-out and storage points (DIR/POINT.pcap), as
+ * `nfscap attribute` reads them: 32 connections, an RPC every 20 us (50 k/s),
+ * three GETATTRs to one 4 KiB READ (snaplen 256: headers only), each hop a
+ * few microseconds plus jitter, now and then a host queue (0.5 %) or a slow
+ * server (1 %), host-out's clock 1.2 ms behind, storage's 3.7 ms ahead. Each
+ * point's packets are written in time order through a small heap of the
+ * RPCs in flight. Deterministic. */
+#define ATT_CONNS 32
+#define ATT_NPT 4
+#define ATT_GAP (20 * US)
+
+struct att_ev {
+	uint64_t ts;
+	uint32_t xid;
+	uint8_t conn, dir, proc;
+};
+
+struct att_pt {
+	struct syn s;
+	struct flow fl[ATT_CONNS];
+	uint32_t seq[ATT_CONNS][2];
+	struct att_ev *h;
+	size_t n, cap;
+};
+
+static bool att_push(struct att_pt *p, struct att_ev e)
+{
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 256;
+		struct att_ev *v = realloc(p->h, nc * sizeof(*v));
+		if (!v)
+			return false;
+		p->h = v;
+		p->cap = nc;
+	}
+	size_t i = p->n++;
+	for (; i && p->h[(i - 1) / 2].ts > e.ts; i = (i - 1) / 2)
+		p->h[i] = p->h[(i - 1) / 2];
+	p->h[i] = e;
+	return true;
+}
+
+static struct att_ev att_pop(struct att_pt *p)
+{
+	struct att_ev top = p->h[0], last = p->h[--p->n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= p->n)
+			break;
+		if (c + 1 < p->n && p->h[c + 1].ts < p->h[c].ts)
+			c++;
+		if (p->h[c].ts >= last.ts)
+			break;
+		p->h[i] = p->h[c];
+		i = c;
+	}
+	if (p->n)
+		p->h[i] = last;
+	return top;
+}
+
+/* Write the point's packets up to time t. */
+static void att_flush(struct att_pt *p, uint64_t t, struct xw *w)
+{
+	while (p->n && p->h[0].ts <= t) {
+		struct att_ev e = att_pop(p);
+		uint32_t *sq = p->seq[e.conn];
+		w->n = 0;
+		if (e.dir == 0)
+			v3_call(w, e.xid, e.proc, (uint64_t)e.xid * 4096, 4096);
+		else
+			v3_reply(w, e.xid, e.proc, 0, 4096);
+		p->s.ts = e.ts;
+		tcp_send(&p->fl[e.conn], e.dir, CAP_TH_ACK | CAP_TH_PSH, sq[e.dir], sq[!e.dir], w->p, (uint32_t)w->n,
+			 false);
+		sq[e.dir] += (uint32_t)w->n;
+	}
+}
+
+static void att_le(uint8_t *b, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+int cap_synth_attr(const char *dir, uint64_t n, char *err, size_t errlen)
+{
+	static const char *const names[ATT_NPT] = {"guest.pcap", "host-in.pcap", "host-out.pcap", "storage.pcap"};
+	static const int64_t shift[ATT_NPT] = {0, 0, -1200 * (int64_t)US, 3700 * (int64_t)US};
+	struct att_pt *pt = calloc(ATT_NPT, sizeof(*pt));
+	struct xw w = {0};
+	char path[4096];
+	uint8_t b[48] = {0};
+	uint64_t rnd = 88172645463325252ull;
+	int rc = 0, np = 0;
+
+	if (!pt) {
+		snprintf(err, errlen, "out of memory");
+		return ENOMEM;
+	}
+	snprintf(path, sizeof(path), "%s/app.trace", dir);
+	FILE *tf = fopen(path, "wb");
+	if (!tf) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(pt);
+		return EIO;
+	}
+	memcpy(b, "NFSBTRC1", 8);
+	att_le(b + 8, 1, 4);
+	att_le(b + 12, 48, 4);
+	fwrite(b, 1, 48, tf);
+	for (; np < ATT_NPT && !rc; np++) {
+		struct att_pt *p = &pt[np];
+		if ((rc = open_file(&p->s, dir, names[np], DLT_EN10MB, 256, err, errlen)))
+			break;
+		for (unsigned c = 0; c < ATT_CONNS; c++) {
+			load_flow(&p->fl[c], &p->s, c);
+			p->s.ts = (uint64_t)((int64_t)T0 + shift[np]) + c * 100 * US;
+			handshake(&p->fl[c]);
+			p->seq[c][0] = p->fl[c].isn[0] + 1;
+			p->seq[c][1] = p->fl[c].isn[1] + 1;
+		}
+	}
+	for (unsigned c = 0; c < ATT_CONNS && !rc; c++) {
+		const struct flow *f = &pt[0].fl[c];
+		memset(b, 0, sizeof(b));
+		b[0] = 2, b[1] = 4;
+		att_le(b + 2, f->e[0].port, 2);
+		att_le(b + 4, f->e[1].port, 2);
+		att_le(b + 6, c, 2);
+		memcpy(b + 16, f->e[0].addr, 4);
+		memcpy(b + 32, f->e[1].addr, 4);
+		fwrite(b, 1, 48, tf);
+	}
+	for (uint64_t i = 0; i < n && !rc && !w.oom; i++) {
+		uint64_t r[12];
+		for (int k = 0; k < 12; k++) {
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			r[k] = rnd;
+		}
+		uint64_t issue = T0 + 1000000000ull + i * ATT_GAP;
+		/* call: app, guest, host-in, host-out, storage; the reply back out */
+		uint64_t tc[ATT_NPT], tr[ATT_NPT];
+		tc[0] = issue + 8 * US + r[0] % (4 * US);
+		tc[1] = tc[0] + 3 * US + r[1] % (2 * US);
+		tc[2] = tc[1] + 4 * US + r[2] % (3 * US) + (r[3] % 200 == 0 ? 500 * US : 0);
+		tc[3] = tc[2] + 10 * US + r[4] % (5 * US);
+		tr[3] = tc[3] + 40 * US + r[5] % (60 * US) + (r[6] % 100 == 0 ? 3000 * US : 0);
+		tr[2] = tr[3] + 10 * US + r[7] % (5 * US);
+		tr[1] = tr[2] + 4 * US + r[8] % (3 * US);
+		tr[0] = tr[1] + 3 * US + r[9] % (2 * US);
+		uint64_t done = tr[0] + 8 * US + r[10] % (4 * US);
+		uint8_t conn = (uint8_t)(i % ATT_CONNS), proc = i % 4 ? P_GETATTR : P_READ;
+		uint32_t xid = (uint32_t)(0x10000 + i);
+		for (int p = 0; p < ATT_NPT && !rc; p++) {
+			att_flush(&pt[p], (uint64_t)((int64_t)issue + shift[p]), &w);
+			if (!att_push(&pt[p], (struct att_ev){(uint64_t)((int64_t)tc[p] + shift[p]), xid, conn, 0, proc}) ||
+			    !att_push(&pt[p], (struct att_ev){(uint64_t)((int64_t)tr[p] + shift[p]), xid, conn, 1, proc}))
+				rc = ENOMEM;
+		}
+		memset(b, 0, sizeof(b));
+		b[0] = 1, b[1] = proc == P_READ ? 0 : 3; /* nfsbench's enum nb_op */
+		att_le(b + 4, xid, 4);
+		att_le(b + 8, issue, 8);
+		att_le(b + 16, done, 8);
+		att_le(b + 44, conn, 2);
+		fwrite(b, 1, 48, tf);
+	}
+	for (int p = 0; p < np; p++) {
+		att_flush(&pt[p], UINT64_MAX, &w);
+		close_file(&pt[p].s);
+		free(pt[p].h);
+	}
+	free(w.p);
+	free(pt);
+	if (fclose(tf) && !rc) {
+		snprintf(err, errlen, "%s/app.trace: %s", dir, strerror(errno));
+		rc = EIO;
+	}
+	if (!rc && w.oom)
+		rc = ENOMEM;
+	if (rc == ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", dir);
+	return rc;
+}
+
 static int write_raw(const char *dir, const char *name, const void *p, size_t n, char *err, size_t errlen)
 {
 	char path[4096];
