@@ -19,6 +19,7 @@ for c in tshark tcpdump editcap; do
 	command -v $c >/dev/null || { echo "bench nfscap: $c missing (make deps)"; exit 1; }
 done
 eval "$("$LAB" env | grep -v '^LAB_GUEST')"
+. "$(dirname "$0")/timing.inc"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfscap-bench.XXXXXX")
 TD=""
 trap '[ -n "$TD" ] && kill -INT $TD 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
@@ -49,21 +50,11 @@ n=$(sed -n 's/^\([0-9]*\) packets.*/\1/p' <<<"$("$NFSCAP" bare "$cap")")
 size=$(stat -c %s "$cap")
 echo "bench nfscap: capture of $n packets at snaplen 200 ($((size / 1048576)) MiB), offloads off, nfsbench randread 4k"
 
-# best of 3 wall times (the file is in the page cache after the first read)
-best() {
-	local b="" t i
-	for i in 1 2 3; do
-		/usr/bin/time -o "$TMP/time" -f "%e %M" "$@" >/dev/null 2>&1
-		t=$(tail -n 1 "$TMP/time")
-		if [ -z "$b" ] || awk -v x="${t% *}" -v y="${b% *}" 'BEGIN{exit !(x < y)}'; then b=$t; fi
-	done
-	echo "$b"
-}
 cat "$cap" >/dev/null
-bare=$(best "$NFSCAP" bare "$cap")
-mine=$(best "$NFSCAP" report "$cap" --no-progress)
+bare=$(bench_best 3 "$NFSCAP" bare "$cap") || exit 1
+mine=$(bench_best 3 "$NFSCAP" report "$cap" --no-progress) || exit 1
 editcap -F pcap -r "$cap" "$TMP/half.pcap" "1-$((n / 2))" 2>/dev/null
-half=$(best "$NFSCAP" report "$TMP/half.pcap" --no-progress)
+half=$(bench_best 3 "$NFSCAP" report "$TMP/half.pcap" --no-progress) || exit 1
 /usr/bin/time -o "$TMP/time" -f "%e %M" timeout 900 tshark -r "$cap" -q -z rpc,srt,100003,3 >/dev/null 2>&1
 ts=$(tail -n 1 "$TMP/time")
 

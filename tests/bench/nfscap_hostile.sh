@@ -12,6 +12,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 NFSCAP=$PWD/bin/nfscap
 SCALE=${NFSCAP_HOSTILE_SCALE:-1}   # a smaller run for a quick look: 0.1
+. "$(dirname "$0")/timing.inc"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfscap-hostile.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 [ -x "$NFSCAP" ] || { echo "bench nfscap_hostile: build bin/nfscap first (make)"; exit 1; }
@@ -22,24 +23,13 @@ declare -a RUNS=("clean $(n_of 1000000) $(n_of 1000000)" "syn $(n_of 200000) $(n
 	"conns $(n_of 1000000) $(($(n_of 1000000) * 3))" "noreply $(n_of 1000000) $(($(n_of 1000000) + 3))"
 	"collide $(n_of 1000000) $(($(n_of 1000000) + 3))")
 
-# best of 2 wall times and the peak RSS (the file is in the page cache after the first)
-best() {
-	local b="" t
-	for _ in 1 2; do
-		/usr/bin/time -o "$TMP/time" -f "%e %M" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; return 1; }
-		t=$(tail -n 1 "$TMP/time")
-		if [ -z "$b" ] || awk -v x="${t% *}" -v y="${b% *}" 'BEGIN{exit !(x < y)}'; then b=$t; fi
-	done
-	echo "$b"
-}
-
 status=0
 clean_ns=""
 for run in "${RUNS[@]}"; do
 	read -r kind n pk <<<"$run"
 	f=$TMP/$kind.pcap
 	"$NFSCAP" synth --load "$kind" "$n" "$f" || { echo "bench nfscap_hostile: synth $kind failed"; exit 1; }
-	r=$(best "$NFSCAP" report "$f" --no-progress --allow-empty) || { echo "bench nfscap_hostile: report $kind failed"; exit 1; }
+	r=$(bench_best 2 "$NFSCAP" report "$f" --no-progress --allow-empty) || { echo "bench nfscap_hostile: report $kind failed"; exit 1; }
 	rm -f "$f"
 	ns=$(awk -v t="${r% *}" -v p="$pk" 'BEGIN { printf "%.1f", t * 1e9 / p }')
 	[ -z "$clean_ns" ] && clean_ns=$ns

@@ -12,6 +12,7 @@ set -u
 . "$(dirname "$0")/common.inc"
 NFSCAP=$BIN/nfscap
 [ "$(id -u)" = 0 ] || { echo "bench rpccap: needs root (lab)"; exit 1; }
+. "$(dirname "$0")/timing.inc"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rpccap-bench.XXXXXX")
 P1="" P2=""
 trap '[ -n "$P1" ] && kill -INT $P1 $P2 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
@@ -61,18 +62,10 @@ sleep 0.3
 kill -INT $P1
 wait $P1 2>/dev/null
 P1=""
-best() {
-	local b="" t i
-	for i in 1 2 3; do
-		/usr/bin/time -o "$TMP/time" -f "%e" "$@" >/dev/null 2>&1
-		t=$(tail -n 1 "$TMP/time")
-		if [ -z "$b" ] || awk -v x="$t" -v y="$b" 'BEGIN{exit !(x < y)}'; then b=$t; fi
-	done
-	echo "$b"
-}
 n=$(sed -n 's/^\([0-9]*\) packets.*/\1/p' <<<"$("$NFSCAP" bare "$TMP/full.pcap")")
-bare=$(best "$NFSCAP" bare "$TMP/full.pcap")
-mine=$(best "$NFSCAP" capture -r "$TMP/full.pcap" -w "$TMP/out.pcap")
+bare=$(bench_best 3 "$NFSCAP" bare "$TMP/full.pcap") || exit 1
+mine=$(bench_best 3 "$NFSCAP" capture -r "$TMP/full.pcap" -w "$TMP/out.pcap") || exit 1
+bare=${bare% *} mine=${mine% *}
 awk -v n="$n" -v b="$bare" -v m="$mine" -v s="$(stat -c %s "$TMP/full.pcap")" 'BEGIN {
 	printf "bench rpccap: offline, one core: %d packets (%.0f MB, full capture): bare pcap_next_ex loop %.2f s (%.0f k packets/s, %.1f Gbit/s); nfscap capture -r %.2f s (%.0f k packets/s, %.1f Gbit/s), %.2fx the loop\n",
 		n, s / 1e6, b, n / b / 1e3, s * 8 / b / 1e9, m, n / m / 1e3, s * 8 / m / 1e9, m / b
