@@ -10,7 +10,8 @@
 #     confidence (confirmed by fresh runs interleaved with the baseline's),
 #     and leaves every namespace exactly as it was;
 #  3. a second sweep, started from offloads turned off, picks the same or
-#     an equally good setting (the two bests' 95% intervals overlap), keeps
+#     an equally good setting (B's best and A's best as B measured it: their
+#     95% intervals overlap, or A's is no better), keeps
 #     it applied (nfstune verify of the best profiles passes), and its
 #     printed revert commands restore the state it started from;
 #  4. Ctrl-C (SIGINT) in the middle of a sweep: exit 130, state as before;
@@ -97,17 +98,23 @@ state "$T_TMP/before-b"
 "$TUNE" --state-dir "$STATE" --json sweep "$T_TMP/a.json" >"$T_TMP/b.out" 2>"$T_TMP/b.err"
 check "sweep B: exit 0" test $? = 0
 sed -n 's/^nfstune: sweep: \[/#   [/p' "$T_TMP/b.err"
-check "sweep B: the same setting as sweep A, or an equally good one (95% intervals overlap)" \
+check "sweep B: the same setting as sweep A, or one as good under the same conditions (95% intervals overlap)" \
 	py "$T_TMP/a.out" "$T_TMP/b.out" <<'EOF'
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 pa = next(p for p in a["points"] if p["id"] == a["best"]["id"])
 pb = next(p for p in b["points"] if p["id"] == b["best"]["id"])
+# A's best as sweep B measured it (its confirm run comes last): the
+# machine's throughput drifts between sweeps (one run: A's best at 3.14e9
+# in A, 2.38e9 in B), so the two are compared under B's conditions
+pab = [p for p in b["points"] if p["settings"] == pa["settings"]]
+qa = pab[-1] if pab else pa
 same = pa["settings"] == pb["settings"]
-overlap = pa["ci_lo"] <= pb["ci_hi"] and pb["ci_lo"] <= pa["ci_hi"]
-print("#   A: %s %.4g [%.4g, %.4g]; B: %s %.4g [%.4g, %.4g]" % (pa["settings"], pa["mean"], pa["ci_lo"], pa["ci_hi"],
+overlap = qa["ci_lo"] <= pb["ci_hi"] and pb["ci_lo"] <= qa["ci_hi"]
+print("#   A's best: %s %.4g [%.4g, %.4g] in %s; B's best: %s %.4g [%.4g, %.4g]" % (
+      pa["settings"], qa["mean"], qa["ci_lo"], qa["ci_hi"], "B" if pab else "A",
       pb["settings"], pb["mean"], pb["ci_lo"], pb["ci_hi"]))
-assert same or overlap
+assert same or overlap or qa["mean"] <= pb["mean"]
 assert pb["settings"]["offloads"] is True, "offloads off cannot win"
 assert b["kept"] is True and b["result"] in ("done", "budget-exhausted")
 EOF
