@@ -29,13 +29,14 @@ skip_unless_root() {
 	fi
 }
 # Work in a fresh temporary directory removed at exit; the lab comes down too.
+# T_KEEP=1 keeps the directory (its captures and outputs) to look at after.
 t_setup() {
 	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nfstk-test.XXXXXX")
 	trap 't_cleanup' EXIT
 }
 t_cleanup() {
 	"$LAB" down >/dev/null 2>&1
-	rm -rf "$T_TMP"
+	if [ -n "${T_KEEP:-}" ]; then echo "# kept $T_TMP"; else rm -rf "$T_TMP"; fi
 }
 t_done() {
 	echo "# $(basename "$0"): $T_PASSED passed, $T_FAILED failed"
