@@ -347,7 +347,45 @@ int trust_read(const char *path, size_t max, char **text, size_t *textlen, char 
 	return 0;
 }
 
-static int check_exec(const char *cand, char *out, size_t outlen, char *err, size_t len)
+/* The kernel runs a script's #! interpreter, up to this many deep
+ * (BINPRM_MAX_RECURSION in Linux's fs/exec.c). */
+#define TRUST_MAX_INTERP 4
+
+static int check_exec(const char *cand, char *out, size_t outlen, char *err, size_t len, int depth);
+
+/* The interpreter a script names on its #! line: it runs with root's
+ * rights too, so it must pass the same check. The line is read from a
+ * second descriptor of the same checked file (same device and inode): an
+ * O_PATH descriptor cannot be read. A file root cannot read is no script
+ * the kernel could run, and has nothing to check. */
+static int check_interp(int dfd, const char *leaf, int pathfd, const char *full, char *err, size_t len, int depth)
+{
+	char buf[256]; /* the kernel reads as much of the #! line (BINPRM_BUF_SIZE) */
+	struct stat a, b;
+	int fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = -1;
+	if (!fstat(fd, &a) && !fstat(pathfd, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return fail(err, len, EAGAIN, "%s: changed while it was checked", full);
+	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+		return 0;
+	buf[n] = 0;
+	char *p = buf + 2 + strspn(buf + 2, " \t");
+	p[strcspn(p, " \t\n")] = 0;
+	if (p[0] != '/')
+		return fail(err, len, EPERM, "%s: its #! interpreter '%s' is not an absolute path", full, p);
+	if (depth >= TRUST_MAX_INTERP)
+		return fail(err, len, ELOOP, "%s: more than %d #! interpreters in a row", full, TRUST_MAX_INTERP);
+	char path[PATH_MAX], why[768];
+	int e = check_exec(p, path, sizeof(path), why, sizeof(why), depth + 1);
+	return e ? fail(err, len, e, "%s: its #! interpreter: %s", full, why) : 0;
+}
+
+static int check_exec(const char *cand, char *out, size_t outlen, char *err, size_t len, int depth)
 {
 	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
 	int dfd;
@@ -367,10 +405,12 @@ static int check_exec(const char *cand, char *out, size_t outlen, char *err, siz
 	e = trust_check_fd(fd, full, false, false, err, len);
 	if (!e)
 		e = check_names(dfd, fd, full, err, len);
-	close(dfd);
 	struct stat st;
 	if (!e && (fstat(fd, &st) || !(st.st_mode & 0111)))
 		e = fail(err, len, EACCES, "%s: not executable", full);
+	if (!e)
+		e = check_interp(dfd, leaf, fd, full, err, len, depth);
+	close(dfd);
 	close(fd);
 	if (!e && strlen(full) >= outlen)
 		e = fail(err, len, ENAMETOOLONG, "%s: %s", full, strerror(ENAMETOOLONG));
@@ -384,7 +424,7 @@ int trust_exec_path(const char *argv0, char *out, size_t outlen, char *err, size
 	if (!*argv0)
 		return fail(err, len, ENOENT, "empty program name");
 	if (strchr(argv0, '/'))
-		return check_exec(argv0, out, outlen, err, len);
+		return check_exec(argv0, out, outlen, err, len, 0);
 	const char *path = getenv("PATH");
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -394,10 +434,59 @@ int trust_exec_path(const char *argv0, char *out, size_t outlen, char *err, size
 		char cand[PATH_MAX];
 		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? d : ".", argv0) < sizeof(cand) &&
 		    !access(cand, X_OK))
-			return check_exec(cand, out, outlen, err, len);
+			return check_exec(cand, out, outlen, err, len, 0);
 		d += n;
 		if (!*d)
 			break;
 	}
 	return fail(err, len, ENOENT, "%s: not found in PATH", argv0);
+}
+
+/* A PATH entry: a trusted directory, not writable by others even when
+ * sticky; root's links on the way (/bin -> usr/bin) followed as walk does. */
+static int path_dir_check(const char *dir, char *err, size_t len)
+{
+	char leaf[NAME_MAX + 1], shown[2 * PATH_MAX];
+	int dfd;
+	int e = walk(dir, true, &dfd, leaf, shown, sizeof(shown), err, len);
+	if (e)
+		return e;
+	int fd = openat(dfd, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	e = fd < 0 ? fail(err, len, errno, "%s: %s", dir, strerror(errno)) : trust_check_fd(fd, dir, true, false, err, len);
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return e;
+}
+
+int trust_path_filter(const char *path, char *out, size_t outlen, char *dropped, size_t droplen)
+{
+	size_t o = 0, d = 0;
+	out[0] = 0;
+	if (dropped && droplen)
+		dropped[0] = 0;
+	for (const char *p = path ? path : "";; p++) {
+		size_t n = strcspn(p, ":");
+		char dir[PATH_MAX], why[512];
+		int keep = 0; /* 1: kept; 0: left out, and said; -1: missing, left out quietly */
+		/* relative entries ("", ".") depend on the working directory: left out */
+		if (n && n < sizeof(dir) && p[0] == '/') {
+			memcpy(dir, p, n);
+			dir[n] = 0;
+			int e = path_dir_check(dir, why, sizeof(why));
+			keep = !e ? 1 : e == ENOENT ? -1 : 0;
+		}
+		if (keep > 0) {
+			if (o + n + 2 > outlen)
+				return ENAMETOOLONG;
+			o += (size_t)snprintf(out + o, outlen - o, "%s%.*s", o ? ":" : "", (int)n, p);
+		} else if (!keep && dropped && d + n + 3 < droplen) {
+			d += (size_t)snprintf(dropped + d, droplen - d, "%s%.*s", d ? " " : "", (int)(n ? n : 1),
+					      n ? p : ".");
+		}
+		p += n;
+		if (!*p)
+			break;
+	}
+	return 0;
 }

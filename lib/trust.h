@@ -56,8 +56,19 @@ int trust_read(const char *path, size_t max, char **text, size_t *textlen, char 
 /* The program argv0 names, found as execvp finds it (searched in PATH when
  * it holds no '/'), checked: a trusted regular executable file, every
  * directory on the way trusted; symbolic links (the last one too) followed
- * only inside trusted directories. out: the path to exec. 0 or errno. */
+ * only inside trusted directories; a script's #! interpreter (an absolute
+ * path) checked the same way, as deep as the kernel follows them. out: the
+ * path to exec. 0 or errno. */
 int trust_exec_path(const char *argv0, char *out, size_t outlen, char *err, size_t len);
+
+/* The PATH a root tool's children may search: path's entries that are
+ * trusted directories (root's, not writable by others even when sticky,
+ * every directory above them too; root's links followed), in order, into out; the
+ * others (relative ones such as "" and ".", and any untrusted one) listed,
+ * space-separated, in dropped (may be NULL); missing ones are left out
+ * quietly. As sudo's secure_path: a benchmark script that runs "nfsbench"
+ * must not find one another user planted. 0 or ENAMETOOLONG. */
+int trust_path_filter(const char *path, char *out, size_t outlen, char *dropped, size_t droplen);
 
 /* The checks on an open descriptor: dir selects directory rules (sticky
  * allowed when sticky_ok). shown names it in err. 0 or an errno value. */

@@ -1037,6 +1037,19 @@ int tune_sweep(struct out *o, const struct sweep_opts *so, const char *profile)
 		rc = EX_USAGE;
 		goto out;
 	}
+	/* what the benchmark runs in turn by name (a script's "nfsbench") is
+	 * found in root's directories only, as sudo's secure_path */
+	const char *path = getenv("PATH");
+	if (path) {
+		char safe[8192], dropped[1024];
+		if (trust_path_filter(path, safe, sizeof(safe), dropped, sizeof(dropped)) || setenv("PATH", safe, 1)) {
+			err_msg("sweep: PATH: too long for the benchmark's environment; nothing was run");
+			rc = EX_USAGE;
+			goto out;
+		}
+		if (*dropped)
+			say("the benchmark's PATH leaves out %s: not root's, writable by others, or relative", dropped);
+	}
 	if (s->strategy == SW_AUTO) {
 		size_t g = sw_grid_size(s);
 		s->strategy = (s->budget_runs ? (g + 1) * s->repeats <= s->budget_runs : g <= 64) ? SW_GRID : SW_DESCENT;

@@ -321,6 +321,28 @@ chown -h nobody "$TMP/pub/report.html"
 check "sweep --html through a link nobody planted: exit 1, naming it" \
 	bash -c "[ $? = 1 ] && grep -q 'report.html: a symbolic link' '$TMP/err'"
 check "... and root's file behind the link is untouched" test "$(cat "$TMP/victim")" = "root's data"
+# a benchmark script whose #! interpreter anyone could replace
+cp /bin/sh "$TMP/wdir/sh"
+printf '#!%s/wdir/sh\necho "{\\"m\\": 100}"\n' "$TMP" >"$TMP/bin/bench-ww"
+chmod 0755 "$TMP/bin/bench-ww"
+printf '{"benchmark": ["%s/bin/bench-ww"], "metric": "m", "space": {"x": {"values": [1], "set": "--x"}}, "settle": "0s", "budget": {"runs": 20}}' \
+	"$TMP" >"$TMP/sw5.json"
+"$BIN/nfstune" --state-dir "$TMP/sst" sweep "$TMP/sw5.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep: a benchmark whose #! interpreter is in a directory anyone can write: exit 2, naming it" \
+	bash -c "[ $? = 2 ] && grep -q 'bench-ww: its #! interpreter: $TMP/wdir: directory writable by everyone' '$TMP/err'"
+# what the benchmark runs by name is not found where anyone could plant it
+printf '#!/bin/sh\nid > %s/pwned\n' "$TMP" >"$TMP/wdir/helper"
+chmod 0755 "$TMP/wdir/helper"
+chown nobody "$TMP/wdir/helper"
+printf '#!/bin/sh\ncommand -v helper >/dev/null && helper\necho "{\\"m\\": 100}"\n' >"$TMP/bin/bench-path"
+chmod 0755 "$TMP/bin/bench-path"
+printf '{"benchmark": ["%s/bin/bench-path"], "metric": "m", "space": {"x": {"values": [1], "set": "--x"}}, "settle": "0s", "budget": {"runs": 20}}' \
+	"$TMP" >"$TMP/sw6.json"
+PATH="$TMP/wdir:.:$PATH" "$BIN/nfstune" --state-dir "$TMP/sst" sweep "$TMP/sw6.json" >"$TMP/out" 2>"$TMP/err"
+check "sweep: PATH with a directory anyone can write: the sweep runs (exit 0)" test $? = 0
+check "... the benchmark did not find the program planted there" test ! -e "$TMP/pwned"
+check "... and the sweep says which PATH entries it left out" \
+	grep -q "the benchmark's PATH leaves out $TMP/wdir \\.: not root's" "$TMP/err"
 # a sweep scope's base profile named in /tmp, where nobody linked a directory
 # of root's other profiles: the include is checked as named, not as resolved
 mkdir -m 0755 "$TMP/other"

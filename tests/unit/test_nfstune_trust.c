@@ -309,6 +309,58 @@ static int load(const char *text, char *err, size_t len)
 	return rc;
 }
 
+/* A script's #! interpreter runs as root too: checked as the script is. */
+static void test_exec_interp(void **state)
+{
+	char out[PATH_MAX], err[1024], text[PATH_MAX + 16];
+	(void)state;
+	dir("bin", 0755);
+	dir("wbin", 0777);
+	put("wbin/interp", "#!/bin/sh\n", 0755);
+	snprintf(text, sizeof(text), "#! %s -e\nexit 0\n", at("wbin/interp"));
+	put("bin/via-ww", text, 0755);
+	assert_int_equal(trust_exec_path(at("bin/via-ww"), out, sizeof(out), err, sizeof(err)), EPERM);
+	assert_non_null(strstr(err, "its #! interpreter"));
+	assert_non_null(strstr(err, "wbin: directory writable by everyone"));
+	put("bin/relative", "#!sh\n", 0755);
+	assert_int_equal(trust_exec_path(at("bin/relative"), out, sizeof(out), err, sizeof(err)), EPERM);
+	assert_non_null(strstr(err, "'sh' is not an absolute path"));
+	/* a chain of trusted scripts is followed as deep as the kernel does */
+	put("bin/i0", "#!/bin/sh\n", 0755);
+	for (int i = 1; i <= 5; i++) {
+		char name[16], prev[16];
+		snprintf(name, sizeof(name), "bin/i%d", i);
+		snprintf(prev, sizeof(prev), "bin/i%d", i - 1);
+		snprintf(text, sizeof(text), "#!%s\n", at(prev));
+		put(name, text, 0755);
+	}
+	assert_int_equal(trust_exec_path(at("bin/i3"), out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(trust_exec_path(at("bin/i5"), out, sizeof(out), err, sizeof(err)), ELOOP);
+	assert_non_null(strstr(err, "more than 4 #! interpreters"));
+	/* a #! line with nothing after it names no interpreter */
+	put("bin/bare", "#!\n", 0755);
+	assert_int_equal(trust_exec_path(at("bin/bare"), out, sizeof(out), err, sizeof(err)), EPERM);
+}
+
+/* The PATH a benchmark searches: root's directories only, in order. */
+static void test_path_filter(void **state)
+{
+	char path[4 * PATH_MAX], out[4 * PATH_MAX], dropped[4 * PATH_MAX], want[2 * PATH_MAX];
+	(void)state;
+	dir("bin", 0755);
+	dir("wbin", 0777);
+	dir("sticky", 01777);
+	snprintf(path, sizeof(path), "/usr/bin:%s::rel/bin:%s:/no/such/dir:%s:.", at("wbin"), at("sticky"), at("bin"));
+	assert_int_equal(trust_path_filter(path, out, sizeof(out), dropped, sizeof(dropped)), 0);
+	snprintf(want, sizeof(want), "/usr/bin:%s", at("bin"));
+	assert_string_equal(out, want);
+	snprintf(want, sizeof(want), "%s . rel/bin %s .", at("wbin"), at("sticky"));
+	assert_string_equal(dropped, want);
+	assert_int_equal(trust_path_filter("/usr/bin:/bin", out, sizeof(out), NULL, 0), 0);
+	assert_string_equal(out, "/usr/bin:/bin");
+	assert_int_equal(trust_path_filter("/usr/bin:/bin", out, 8, NULL, 0), ENAMETOOLONG);
+}
+
 static void test_journal_types(void **state)
 {
 	static const struct {
@@ -470,6 +522,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_interp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_huge_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_files, setup, teardown),
