@@ -479,46 +479,42 @@ void at_report(struct at_ctx *x, struct out *o)
 
 /* ---- HTML -------------------------------------------------------------------------- */
 
-static const char *const hcolors[AT_NSH] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"};
-
-static void legend(FILE *f, const struct at_ctx *x, int y)
+/* one colour per share, the same in every plot */
+static const char *scolor(int k)
 {
-	char g[48];
-	int lx = 10;
-	for (int k = 0; k < AT_NSH; k++) {
-		if (x->grp[k] != k)
-			continue;
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", lx, y,
-			hcolors[k], lx + 16, y + 10);
-		html_esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
-		fputs("</text>\n", f);
-		lx += 130;
-	}
+	return html_color((unsigned)k);
 }
 
-/* One horizontal bar of 100%: each group's part of the time. */
-static void bar(FILE *f, const struct at_ctx *x, int y, const int64_t *sum, int64_t tot, const char *label)
+static void legend(struct html_plot *p, const struct at_ctx *x)
 {
-	const double bx = 170, bw = 560;
-	double pos = bx, neg = 0;
+	char g[48];
+	for (int k = 0; k < AT_NSH; k++)
+		if (x->grp[k] == k)
+			html_plot_legend(p, scolor(k), at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+}
+
+/* One horizontal bar of 100% at row y: each group's part of the time. */
+static void bar(struct html_plot *p, const struct at_ctx *x, double y, const int64_t *sum, int64_t tot,
+		const char *label)
+{
+	double pos = 0, neg = 0;
 	for (int k = 0; k < AT_NSH; k++)
 		if (x->grp[k] == k && sum[k] > 0)
 			neg += (double)sum[k];
-	fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\">", bx - 6, y + 13);
-	html_esc(f, label);
-	fputs("</text>\n", f);
+	html_plot_tick(p, false, y, label);
 	for (int k = 0; k < AT_NSH; k++) {
 		if (x->grp[k] != k || sum[k] <= 0 || neg <= 0)
 			continue;
-		double w = bw * (double)sum[k] / neg;
-		fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"><title>%.1f%%</title></rect>", pos,
-			y, w, hcolors[k], 100 * part(sum[k], tot));
-		if (w > 34)
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#fff\">%.0f%%</text>", pos + 3, y + 13,
-				100 * part(sum[k], tot));
+		double w = (double)sum[k] / neg;
+		char tip[32];
+		snprintf(tip, sizeof(tip), "%.1f%%", 100 * part(sum[k], tot));
+		html_rect(p, pos, y - 0.4, pos + w, y + 0.4, scolor(k), tip);
+		if (w > 0.06)
+			fprintf(p->f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#fff\">%.0f%%</text>", html_px(p, pos) + 3,
+				html_py(p, y) + 4, 100 * part(sum[k], tot));
 		pos += w;
 	}
-	fputc('\n', f);
+	fputc('\n', p->f);
 }
 
 static void bars(FILE *f, const struct at_ctx *x)
@@ -526,51 +522,44 @@ static void bars(FILE *f, const struct at_ctx *x)
 	unsigned n = 0;
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		n += x->ops[op].n > 0;
-	int h = 40 + (int)n * 50;
-	fputs("<h2>Share of latency per operation: all RPCs and the tail (above the op's p99)</h2>\n", f);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n", h);
-	legend(f, x, 8);
-	int y = 34;
+	struct html_plot p;
+	struct html_axis ax = {0, 1, HTML_FRAC, false, false, "share of the latency"};
+	struct html_axis ay = {-0.6, 2.0 * n - 0.4, HTML_NUM, false, true, "operation"};
+	html_plot_begin(&p, f, "Share of latency per operation: all RPCs and the tail (above the op's p99)", 940,
+			80 + (int)n * 46, 170, 150, &ax, &ay);
+	legend(&p, x);
+	double y = 2.0 * n - 1;
 	for (unsigned op = 0; op <= AT_ALL; op++) {
 		const struct at_opst *s = &x->ops[op];
 		char l[96];
 		if (!s->n)
 			continue;
 		snprintf(l, sizeof(l), "%s all (%" PRIu64 ")", op_key(op), s->n);
-		bar(f, x, y, s->sum, s->sum_tot, l);
+		bar(&p, x, y, s->sum, s->sum_tot, l);
 		snprintf(l, sizeof(l), "%s tail (%" PRIu64 ")", op_key(op), s->tail_n);
-		bar(f, x, y + 22, s->tail_sum, s->tail_tot, l);
-		y += 50;
+		bar(&p, x, y - 1, s->tail_sum, s->tail_tot, l);
+		y -= 2;
 	}
-	fputs("</svg>\n", f);
+	html_plot_end(&p);
 }
 
 static void timeseries(FILE *f, const struct at_ctx *x)
 {
-	const int W = 760, H = 300, ML = 70, MR = 20, MT = 30, MB = 40;
 	double vmax = 1, tmax = x->nbins > 1 ? (double)(x->nbins - 1) * (double)x->binw / 1e9 : 1;
 	for (uint32_t i = 0; i < x->nbins; i++)
-		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n / 1000 > vmax)
-			vmax = (double)x->bins[i].tot / (double)x->bins[i].n / 1000;
-	fputs("<h2>Mean share per RPC over time (stacked, us)</h2>\n", f);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n", W, H);
-	legend(f, x, 8);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", ML, MT,
-		W - ML - MR, H - MT - MB);
-	for (int k = 0; k <= 4; k++) {
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>", ML - 4,
-			H - MB - (H - MT - MB) * k / 4.0 + 4, vmax * k / 4);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3gs</text>\n",
-			ML + (W - ML - MR) * k / 4.0, H - MB + 14, tmax * k / 4);
-	}
+		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n > vmax)
+			vmax = (double)x->bins[i].tot / (double)x->bins[i].n;
+	struct html_plot p;
+	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC"};
+	struct html_axis ay = {0, vmax, HTML_NS, false, false, "mean latency per RPC"};
+	html_plot_begin(&p, f, "Mean share per RPC over time (stacked)", 940, 300, 0, 150, &ax, &ay);
+	legend(&p, x);
 	/* stacked areas, outermost share on top: each polygon runs along the
 	 * cumulative sum up to its share and back along the one below */
 	for (int k = AT_NSH - 1; k >= 0; k--) {
 		if (x->grp[k] != k)
 			continue;
-		fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.8\" points=\"", hcolors[k]);
+		html_area_begin(&p, scolor(k));
 		for (int pass = 0; pass < 2; pass++) {
 			for (uint32_t j = 0; j < x->nbins; j++) {
 				uint32_t i = pass ? x->nbins - 1 - j : j;
@@ -578,26 +567,21 @@ static void timeseries(FILE *f, const struct at_ctx *x)
 				double acc = 0, n = b->n ? (double)b->n : 1;
 				for (int q = 0; q <= k - pass; q++)
 					if (x->grp[q] == q && b->sum[q] > 0)
-						acc += (double)b->sum[q] / n / 1000;
+						acc += (double)b->sum[q] / n;
 				if (pass && k == 0)
 					acc = 0;
-				double t = (double)i * (double)x->binw / 1e9;
-				fprintf(f, "%.1f,%.1f ", ML + (W - ML - MR) * t / tmax,
-					H - MB - (H - MT - MB) * (acc > vmax ? vmax : acc) / vmax);
+				html_line_pt(&p, (double)i * (double)x->binw / 1e9, acc);
 			}
 		}
-		fputs("\"/>\n", f);
+		html_line_end(&p);
 	}
-	fputs("</svg>\n", f);
+	html_plot_end(&p);
 }
 
 int at_html(struct at_ctx *x, FILE *f)
 {
 	char v[256], b1[32];
-	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nfscap attribute</title>\n"
-	      "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
-	      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
-	      "h2{font-size:1.1em;margin-top:1.5em}</style></head><body>\n<h1>Where the time goes</h1>\n", f);
+	html_page_begin(f, "nfscap attribute: where the time goes");
 	fputs("<table><tr><th>Point</th><th>File</th><th>NFS RPCs</th><th>Matched</th><th>Missing</th><th>Extra</th>"
 	      "<th>Clock offset</th><th>&#177;</th></tr>\n", f);
 	for (int p = 0; p < AT_NPT; p++) {
@@ -626,6 +610,5 @@ int at_html(struct at_ctx *x, FILE *f)
 	} else {
 		fputs("<p>No RPC was seen at every point: nothing to draw.</p>\n", f);
 	}
-	fputs("</body></html>\n", f);
-	return ferror(f) ? 5 : 0; /* EIO */
+	return html_page_end(f);
 }

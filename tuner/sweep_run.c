@@ -863,7 +863,6 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		err_msg("sweep: %s", why);
 		return EIO;
 	}
-	enum { W = 960, H = 380, ML = 80, MR = 20, MT = 20, MB = 50 };
 	double lo = INFINITY, hi = -INFINITY;
 	for (size_t i = 0; i < r->npts; i++) {
 		const struct point *p = &r->pts[i];
@@ -880,22 +879,11 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		lo = 0;
 		hi = 1;
 	}
-	double pad = (hi - lo) * 0.05 + (hi == lo ? fabs(hi) * 0.05 + 1 : 0);
-	lo -= pad;
-	hi += pad;
-	if (lo < 0 && r->pts[0].n && r->pts[0].mean >= 0)
+	if (lo > 0 && r->npts && r->pts[0].n && r->pts[0].mean >= 0 && lo < hi * 0.5)
 		lo = 0;
-	size_t n = r->npts ? r->npts : 1;
-	double step = (double)(W - ML - MR) / (double)n;
-#define X(i) (ML + step * ((double)(i) + 0.5))
-#define Y(v) (MT + (H - MT - MB) * (1 - ((v) - lo) / (hi - lo)))
 	char set[512];
-	fprintf(f, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>nfstune sweep: ");
-	html_esc(f, profile);
-	fprintf(f, "</title>\n<style>body{font-family:sans-serif;margin:1.5em;color:#222}"
-		   "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
-		   "text-align:right}td.l,th.l{text-align:left}tr.best{background:#e6f6e8}</style></head><body>\n");
-	fprintf(f, "<h1>nfstune sweep</h1>\n<p>Profile <code>");
+	html_page_begin(f, "nfstune sweep");
+	fprintf(f, "<p>Profile <code>");
 	html_esc(f, profile);
 	fprintf(f, "</code>: %s <code>", s->minimize ? "minimise" : "maximise");
 	html_esc(f, s->metric);
@@ -909,47 +897,47 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 			best->cmp.rel_lo * 100, best->cmp.rel_hi * 100, s->minimize ? best->cmp.p_less : best->cmp.p_greater);
 	else
 		fprintf(f, "</b>");
-	fprintf(f, "</p>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-size=\"11\">\n", W, H);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", ML, MT,
-		W - ML - MR, H - MT - MB);
-	for (int t = 0; t <= 4; t++) {
-		double v = lo + (hi - lo) * t / 4;
-		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
-			ML, W - MR, Y(v), Y(v), ML - 4, Y(v) + 4, v);
-	}
+	fputs("</p>\n", f);
+	struct html_plot pl;
+	size_t n = r->npts ? r->npts : 1;
+	struct html_axis ax = {-0.5, (double)n - 0.5, HTML_NUM, false, true,
+			       "point (0 = baseline; mean, 95% interval, runs in grey; band: the baseline's interval)"};
+	struct html_axis ay = {lo, hi, HTML_NUM, false, false, s->metric};
+	html_plot_begin(&pl, f, NULL, 960, 380, 0, 20, &ax, &ay);
 	const struct point *b = &r->pts[0];
 	if (r->npts && b->n) {
-		fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#555\" opacity=\"0.12\"/>"
-			   "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n",
-			ML, Y(b->hi), W - ML - MR, Y(b->lo) - Y(b->hi), ML, W - MR, Y(b->mean), Y(b->mean));
+		html_rect(&pl, ax.lo, b->lo, ax.hi, b->hi, "#55555520", "the baseline's 95% interval");
+		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n",
+			pl.ml, pl.w - pl.mr, html_py(&pl, b->mean), html_py(&pl, b->mean));
 	}
 	for (size_t i = 0; i < r->npts; i++) {
 		const struct point *p = &r->pts[i];
 		const char *col = verdict_colors[p->verdict];
+		double x = html_px(&pl, (double)i);
 		fprintf(f, "<g><title>#%zu ", p->id);
 		html_esc(f, settings(s, p, set, sizeof(set)));
 		fprintf(f, ": %s</title>\n", verdict_names[p->verdict]);
 		for (size_t k = 0; k < p->n; k++)
-			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#bbb\"/>", X(i) + 6, Y(p->vals[k]));
+			fprintf(f, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#bbb\"/>", x + 6,
+				html_py(&pl, p->vals[k]));
 		if (p->n) {
-			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>",
-				X(i), X(i), Y(p->hi), Y(p->lo), col);
-			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"%s/>", X(i), Y(p->mean),
-				p == best ? 6 : 4, col, p == best ? " stroke=\"#000\" stroke-width=\"1.5\"" : "");
+			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>", x, x,
+				html_py(&pl, p->hi), html_py(&pl, p->lo), col);
+			fprintf(f, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"%s/>", x,
+				html_py(&pl, p->mean), p == best ? 6 : 4, col,
+				p == best ? " stroke=\"#000\" stroke-width=\"1.5\"" : "");
 		} else {
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">x</text>", X(i), H - MB - 4, col);
+			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">x</text>", x, pl.h - pl.mb - 4, col);
 		}
-		if (n <= 60 || i % ((n + 59) / 60) == 0)
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%zu</text>", X(i), H - MB + 14, p->id);
 		fprintf(f, "</g>\n");
+		if (n <= 60 || i % ((n + 59) / 60) == 0) {
+			char id[24];
+			snprintf(id, sizeof(id), "%zu", p->id);
+			html_plot_tick(&pl, true, (double)i, id);
+		}
 	}
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">point (0 = baseline; mean, 95%% interval, runs in grey; "
-		   "band: the baseline's interval)</text>\n", ML + (W - ML - MR) / 2, H - 12);
-	fprintf(f, "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">", MT + (H - MT - MB) / 2,
-		MT + (H - MT - MB) / 2);
-	html_esc(f, s->metric);
-	fprintf(f, "</text>\n</svg>\n<p>");
+	html_plot_end(&pl);
+	fputs("<p>", f);
 	for (size_t v = V_BASELINE; v <= V_APPLY_FAILED; v++)
 		fprintf(f, "<span style=\"color:%s\">&#9679;</span> %s &nbsp; ", verdict_colors[v], verdict_names[v]);
 	fprintf(f, "</p>\n<table><tr><th>#</th><th class=\"l\">Settings</th><th>Runs</th><th>Mean</th><th>95%% CI</th>"
@@ -974,10 +962,8 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</table>\n<p>A point is <i>better</i> only when the 95%% bootstrap interval of its difference from the "
-		   "baseline excludes zero and the one-sided Mann-Whitney test gives p &le; 0.05.</p>\n</body></html>\n");
-#undef X
-#undef Y
-	if (fclose(f)) {
+		   "baseline excludes zero and the one-sided Mann-Whitney test gives p &le; 0.05.</p>\n");
+	if (html_page_end(f) | fclose(f)) {
 		err_msg("sweep: %s: %s", r->so->html, strerror(errno));
 		return EIO;
 	}
