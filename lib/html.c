@@ -105,7 +105,7 @@ const char *html_fmt(char *buf, size_t len, double v, enum html_unit u)
 	case HTML_BYTES: return scaled(buf, len, v, 1024, iec, 6);
 	case HTML_RATE: return scaled(buf, len, v, 1000, si, 5);
 	case HTML_FRAC:
-		snprintf(buf, len, "%.3g%%", v * 100);
+		snprintf(buf, len, fabs(v) >= 9.995 ? "%.0f%%" : "%.3g%%", v * 100);
 		return buf;
 	case HTML_NUM:
 	default:

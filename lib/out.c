@@ -762,6 +762,19 @@ void out_table_end(struct out *o)
 	table_finish(o);
 }
 
+void out_free(struct out *o)
+{
+	if (!o)
+		return;
+	table_finish(o);
+	while (o->depth)
+		out_end(o);
+	free_items(&o->stack[0]);
+	free(o->stack);
+	json_object_put(o->doc);
+	free(o);
+}
+
 int out_finish(struct out *o)
 {
 	int rc;

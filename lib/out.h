@@ -79,6 +79,9 @@ void out_table_end(struct out *o);
 /* Print (JSON: the whole document, pretty, with a trailing newline) and free.
  * Returns 0 or the errno of a failed write. */
 int out_finish(struct out *o);
+/* Free without printing: for a document built only to be read through
+ * out_doc() (the HTML report renders the JSON one's tables). */
+void out_free(struct out *o);
 /* The document built so far (JSON mode), still owned by o. */
 struct json_object *out_doc(struct out *o);
 
