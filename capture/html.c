@@ -263,11 +263,8 @@ static void cell(FILE *f, struct json_object *v, const struct col *c)
 static void thead(FILE *f, const struct col *cols, size_t n)
 {
 	fputs("<table><tr>", f);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<th%s>", cols[i].text ? " class=\"l\"" : "");
-		html_esc(f, cols[i].title);
-		fputs("</th>", f);
-	}
+	for (size_t i = 0; i < n; i++)
+		html_th(f, cols[i].title, NULL);
 	fputs("</tr>\n", f);
 }
 

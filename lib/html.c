@@ -46,6 +46,15 @@ void html_h2(FILE *f, const char *text)
 	fputs("</h2>\n", f);
 }
 
+void html_th(FILE *f, const char *a, const char *b)
+{
+	fputs("<th>", f);
+	html_esc(f, a);
+	if (b)
+		html_esc(f, b);
+	fputs("</th>", f);
+}
+
 void html_warn(FILE *f, const char *text)
 {
 	fputs("<p class=\"warn\">", f);

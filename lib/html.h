@@ -40,6 +40,9 @@ enum html_unit {
 	HTML_FRAC,  /* 0..1 as a percentage */
 };
 
+/* A header cell: <th> a b </th>, both escaped (b may be NULL). */
+void html_th(FILE *f, const char *a, const char *b);
+
 /* v in unit u with three significant digits, e.g. "850 us", "1.35 GB/s". */
 const char *html_fmt(char *buf, size_t len, double v, enum html_unit u);
 /* A table cell (<td>) holding html_fmt(v, u). */
