@@ -558,8 +558,8 @@ static void bars(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		n += x->ops[op].n > 0;
 	struct html_plot p;
-	struct html_axis ax = {0, 1, HTML_FRAC, false, false, "part of the latency (sum over the RPCs)"};
-	struct html_axis ay = {-0.6, 2.0 * n - 0.4, HTML_NUM, false, true, "operation"};
+	struct html_axis ax = {0, 1, HTML_FRAC, false, false, "part of the latency (sum over the RPCs)", 0};
+	struct html_axis ay = {-0.6, 2.0 * n - 0.4, HTML_NUM, false, true, "operation", 0};
 	html_plot_begin(&p, f, "Share of latency per operation: all RPCs and the tail (above the op's p99)", 1000,
 			80 + (int)n * 46, 170, 150, &ax, &ay);
 	legend(&p, sg, ns);
@@ -692,8 +692,8 @@ static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 	struct html_plot p;
 	char h[96];
 	snprintf(h, sizeof(h), "The %u slowest RPCs, each split into its shares", n);
-	struct html_axis ax = {0, (double)top[0].sp.total, HTML_NS, false, false, "time from the call (inside out)"};
-	struct html_axis ay = {0.4, n + 0.6, HTML_NUM, false, true, "RPC, slowest first"};
+	struct html_axis ax = {0, (double)top[0].sp.total, HTML_NS, false, false, "time from the call (inside out)", 0};
+	struct html_axis ay = {0.4, n + 0.6, HTML_NUM, false, true, "RPC, slowest first", 0};
 	html_plot_begin(&p, f, h, 1000, 70 + (int)n * 20, 170, 150, &ax, &ay);
 	legend(&p, sg, ns);
 	for (unsigned i = 0; i < n; i++) {
@@ -730,8 +730,8 @@ static void timeseries(FILE *f, const struct at_ctx *x, const struct seg *sg, un
 		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n > vmax)
 			vmax = (double)x->bins[i].tot / (double)x->bins[i].n;
 	struct html_plot p;
-	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC"};
-	struct html_axis ay = {0, vmax, HTML_NS, false, false, "mean latency per RPC"};
+	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC", 0};
+	struct html_axis ay = {0, vmax, HTML_NS, false, false, "mean latency per RPC", 0};
 	html_plot_begin(&p, f, "Mean share per RPC over time (stacked)", 1000, 300, 0, 150, &ax, &ay);
 	for (unsigned i = 0; i < ns; i++)
 		if (sg[i].sub <= 0) {
@@ -775,8 +775,8 @@ static void tail_over_time(FILE *f, const struct at_ctx *x, struct tl *tl, uint6
 	char h[128], b[24];
 	snprintf(h, sizeof(h), "Latency per %s over time: p50, p99 and the slowest RPC (total)",
 		 html_fmt(b, sizeof(b), (double)x->binw / 1e9, HTML_SEC));
-	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC"};
-	struct html_axis ay = {fmax(1, (double)tl[0].tot), 1, HTML_NS, true, false, "latency per RPC, log scale"};
+	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC", 0};
+	struct html_axis ay = {fmax(1, (double)tl[0].tot), 1, HTML_NS, true, false, "latency per RPC, log scale", 0};
 	for (uint64_t i = 0; i < n; i++) {
 		ay.lo = fmin(ay.lo, fmax(1, (double)tl[i].tot));
 		ay.hi = fmax(ay.hi, (double)tl[i].tot);

@@ -67,11 +67,11 @@ static void cdf(FILE *f, const struct cap_ana *a, bool tail)
 		most = h->count > most ? h->count : most;
 	}
 	struct html_plot p;
-	struct html_axis x = {(double)(mn ? mn : 1), (double)mx, HTML_NS, true, false, "latency (exchange), log scale"};
-	struct html_axis y = {0, 1, HTML_FRAC, false, false, "RPCs at or below"};
+	struct html_axis x = {(double)(mn ? mn : 1), (double)mx, HTML_NS, true, false, "latency (exchange), log scale", 0};
+	struct html_axis y = {0, 1, HTML_FRAC, false, false, "RPCs at or below", 0};
 	if (tail)
 		y = (struct html_axis){fmin(1.0 / (double)most, 0.1), 1, HTML_FRAC, true, false,
-				       "RPCs slower than (log scale)"};
+				       "RPCs slower than (log scale)", 0};
 	html_plot_begin(&p, f,
 			tail ? "Latency tail per operation (1 - CDF: read p99 at 1%, p99.9 at 0.1%)"
 			     : "Latency CDF per operation (exchange: call first byte to reply last byte)",
@@ -128,9 +128,9 @@ static void heatmap(FILE *f, const struct cap_ana *a)
 	char t[96];
 	snprintf(t, sizeof(t), "Latency over time (heatmap: RPCs per %" PRIu32 " s and latency band)", per);
 	struct html_plot p;
-	struct html_axis x = {0, (double)ncol * per, HTML_SEC, false, false, "time since the first packet"};
+	struct html_axis x = {0, (double)ncol * per, HTML_SEC, false, false, "time since the first packet", 0};
 	struct html_axis y = {total ? (double)cap_heat_lo(rlo) : 1e4, total ? (double)cap_heat_lo(rhi + 1) : 1e6, HTML_NS,
-			      true, false, "latency (exchange), log scale"};
+			      true, false, "latency (exchange), log scale", 0};
 	html_plot_begin(&p, f, t, W, H, 0, MR, &x, &y);
 	if (!total) {
 		html_plot_note(&p, "no RPC timed: nothing to draw");
@@ -154,7 +154,7 @@ static void heatmap(FILE *f, const struct cap_ana *a)
 			html_rect(&p, (double)c * per, (double)cap_heat_lo(r), (double)(c + 1) * per,
 				  (double)cap_heat_lo(r + 1), col, tip);
 		}
-	html_plot_colorbar(&p, 1, (double)cmax, true, "RPCs");
+	html_plot_colorbar(&p, 1, (double)cmax, HTML_NUM, true, "RPCs");
 	html_plot_end(&p);
 }
 
@@ -170,8 +170,8 @@ static void percentiles(FILE *f, const struct cap_ana *a)
 	if (!hi)
 		return;
 	struct html_plot p;
-	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, HTML_SEC, false, false, "time since the first packet"};
-	struct html_axis y = {(double)(lo ? lo : 1), (double)hi, HTML_NS, true, false, "latency (exchange), log scale"};
+	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, HTML_SEC, false, false, "time since the first packet", 0};
+	struct html_axis y = {(double)(lo ? lo : 1), (double)hi, HTML_NS, true, false, "latency (exchange), log scale", 0};
 	html_plot_begin(&p, f, "Latency percentiles per second (all operations)", W, H, 0, MR, &x, &y);
 	static const char *const names[] = {"p50", "p99", "p99.9"};
 	for (int k = 0; k < 3; k++) {
@@ -201,8 +201,8 @@ static void series(FILE *f, const struct cap_ana *a, const char *title, const ch
 			vmax = v;
 	}
 	struct html_plot p;
-	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, HTML_SEC, false, false, "time since the first packet"};
-	struct html_axis y = {0, vmax > 0 ? vmax : 1, u, false, false, ytitle};
+	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, HTML_SEC, false, false, "time since the first packet", 0};
+	struct html_axis y = {0, vmax > 0 ? vmax : 1, u, false, false, ytitle, 0};
 	html_plot_begin(&p, f, title, W, H, 0, MR, &x, &y);
 	int lines = which == 2 ? 2 : 1;
 	for (int l = 0; l < lines; l++) {

@@ -252,7 +252,8 @@ void html_plot_begin(struct html_plot *p, FILE *f, const char *heading, int w, i
 {
 	char b[48];
 	double t[32];
-	*p = (struct html_plot){.f = f, .w = w, .h = h, .ml = ml ? ml : 78, .mr = mr, .mt = 14, .mb = 48, .x = *x, .y = *y};
+	*p = (struct html_plot){.f = f, .w = w, .h = h, .ml = ml ? ml : 78, .mr = mr, .mt = 14, .mb = 48 + x->room,
+				.x = *x, .y = *y};
 	nice_axis(&p->x);
 	nice_axis(&p->y);
 	if (heading)
@@ -371,7 +372,7 @@ void html_plot_note(struct html_plot *p, const char *text)
 	fputs("</text>\n", p->f);
 }
 
-void html_plot_colorbar(struct html_plot *p, double lo, double hi, bool log, const char *title)
+void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum html_unit u, bool log, const char *title)
 {
 	char c[8], b[48];
 	int x = p->w - p->mr + 14, top = p->mt + 18, bh = p->h - p->mt - p->mb - 18;
@@ -381,11 +382,11 @@ void html_plot_colorbar(struct html_plot *p, double lo, double hi, bool log, con
 	for (int i = 0; i < 32; i++)
 		fprintf(p->f, "<rect x=\"%d\" y=\"%.1f\" width=\"14\" height=\"%.1f\" fill=\"%s\"/>", x,
 			top + bh * (31 - i) / 32.0, bh / 32.0 + 0.5, html_seq_color(c, (i + 0.5) / 32));
-	fprintf(p->f, "\n<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + 8, html_fmt(b, sizeof(b), hi, HTML_NUM));
-	fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh, html_fmt(b, sizeof(b), lo, HTML_NUM));
+	fprintf(p->f, "\n<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + 8, html_fmt(b, sizeof(b), hi, u));
+	fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh, html_fmt(b, sizeof(b), lo, u));
 	if (log && hi > lo * 100) {
 		double mid = sqrt(lo * hi);
-		fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh / 2 + 4, html_fmt(b, sizeof(b), mid, HTML_NUM));
+		fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh / 2 + 4, html_fmt(b, sizeof(b), mid, u));
 	}
 	fputc('\n', p->f);
 }

@@ -846,23 +846,54 @@ static const struct point *pick_best(const struct run *r)
 /* HTML: every point's mean and interval against the baseline's band,
  * inline SVG, nothing fetched */
 
-static const char *const verdict_colors[] = {"#999", "#555", "#2a9d3a", "#7a8ca0", "#c0392b", "#e08e0b", "#b0b0b0"};
+/* Okabe-Ito: better and worse stay apart for colour-blind readers */
+static const char *const verdict_colors[] = {"#999999", "#000000", "#009E73", "#56B4E9", "#D55E00", "#E69F00",
+					     "#CC79A7"};
 
-static int html_report(struct run *r, const char *profile, const struct point *best, const char *result)
+/* The unit the metric's name says it is in: axes and cells then read
+ * "1.35 GB/s" or "850 us", not 1.35e+09. */
+static enum html_unit metric_unit(const char *m)
+{
+	if (strstr(m, "bytes_per_sec") || strstr(m, "bytes_per_s"))
+		return HTML_RATE;
+	if (strstr(m, "_ns"))
+		return HTML_NS;
+	if (strstr(m, "bytes"))
+		return HTML_BYTES;
+	return HTML_NUM;
+}
+
+/* A point's values only, the dimensions' names being the axis title:
+ * "4 / 16", "baseline", "confirm 4 / 16". */
+static const char *short_settings(const struct sweep *s, const struct point *p, char *buf, size_t len)
+{
+	size_t off = 0;
+	char v[128];
+	if (p->baseline)
+		return snprintf(buf, len, "%sbaseline", p->confirm ? "confirm " : ""), buf;
+	buf[0] = '\0';
+	if (p->confirm)
+		off = (size_t)snprintf(buf, len, "confirm ");
+	for (size_t d = 0; d < s->ndims && off < len; d++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", d ? " / " : "",
+					sw_val_text(s->dims[d].vals[p->idx[d]], v, sizeof(v)));
+	return buf;
+}
+
+static const char *dim_names(const struct sweep *s, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t d = 0; d < s->ndims && off < len; d++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", d ? " / " : "", s->dims[d].name);
+	return buf;
+}
+
+/* Every point's mean, 95% interval and runs, in the order measured, over
+ * its settings; the baseline's interval as a band. */
+static void html_points(FILE *f, const struct run *r, const struct point *best, enum html_unit u)
 {
 	const struct sweep *s = &r->s;
-	/* root writes it: never through a link someone planted in /tmp */
-	char why[TUNE_ERRLEN];
-	int fd = trust_create(r->so->html, why, sizeof(why));
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0) {
-			snprintf(why, sizeof(why), "%s: %s", r->so->html, strerror(errno));
-			close(fd);
-		}
-		err_msg("sweep: %s", why);
-		return EIO;
-	}
 	double lo = INFINITY, hi = -INFINITY;
 	for (size_t i = 0; i < r->npts; i++) {
 		const struct point *p = &r->pts[i];
@@ -879,34 +910,19 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		lo = 0;
 		hi = 1;
 	}
-	if (lo > 0 && r->npts && r->pts[0].n && r->pts[0].mean >= 0 && lo < hi * 0.5)
+	if (lo > 0 && lo < hi * 0.5)
 		lo = 0;
-	char set[512];
-	html_page_begin(f, "nfstune sweep");
-	fprintf(f, "<p>Profile <code>");
-	html_esc(f, profile);
-	fprintf(f, "</code>: %s <code>", s->minimize ? "minimise" : "maximise");
-	html_esc(f, s->metric);
-	fprintf(f, "</code>, %s, %u runs per point, %zu points measured in %zu runs; result: <b>", s->strategy == SW_GRID ? "full grid" : "coordinate descent", s->repeats,
-		r->npts ? r->npts - 1 : 0, r->runs);
-	html_esc(f, result);
-	fprintf(f, "</b>.<br>Best: <b>");
-	html_esc(f, best ? settings(s, best, set, sizeof(set)) : "none better than the baseline with 95% confidence");
-	if (best)
-		fprintf(f, "</b> (%+.1f%% against the baseline, 95%% interval %+.1f..%+.1f%%, p = %.3f)", best->cmp.rel * 100,
-			best->cmp.rel_lo * 100, best->cmp.rel_hi * 100, s->minimize ? best->cmp.p_less : best->cmp.p_greater);
-	else
-		fprintf(f, "</b>");
-	fputs("</p>\n", f);
-	struct html_plot pl;
+	char set[512], names[256], title[320];
 	size_t n = r->npts ? r->npts : 1;
-	struct html_axis ax = {-0.5, (double)n - 0.5, HTML_NUM, false, true,
-			       "point (0 = baseline; mean, 95% interval, runs in grey; band: the baseline's interval)"};
-	struct html_axis ay = {lo, hi, HTML_NUM, false, false, s->metric};
-	html_plot_begin(&pl, f, NULL, 960, 380, 0, 20, &ax, &ay);
+	snprintf(title, sizeof(title), "settings: %s (in the order measured)", dim_names(s, names, sizeof(names)));
+	struct html_axis ax = {-0.5, (double)n - 0.5, HTML_NUM, false, true, title, 48};
+	struct html_axis ay = {lo, hi, u, false, false, s->metric, 0};
+	struct html_plot pl;
+	html_plot_begin(&pl, f, "The metric at every point: mean, 95% interval, each run (grey); band: the baseline",
+			1000, 420, 0, 20, &ax, &ay);
 	const struct point *b = &r->pts[0];
 	if (r->npts && b->n) {
-		html_rect(&pl, ax.lo, b->lo, ax.hi, b->hi, "#55555520", "the baseline's 95% interval");
+		html_rect(&pl, ax.lo, b->lo, ax.hi, b->hi, "#0000001c", "the baseline's 95% interval");
 		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n",
 			pl.ml, pl.w - pl.mr, html_py(&pl, b->mean), html_py(&pl, b->mean));
 	}
@@ -930,27 +946,121 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">x</text>", x, pl.h - pl.mb - 4, col);
 		}
 		fprintf(f, "</g>\n");
-		if (n <= 60 || i % ((n + 59) / 60) == 0) {
-			char id[24];
-			snprintf(id, sizeof(id), "%zu", p->id);
-			html_plot_tick(&pl, true, (double)i, id);
-		}
+		if (n <= 60 || i % ((n + 59) / 60) == 0)
+			html_plot_tick(&pl, true, (double)i, short_settings(s, p, set, sizeof(set)));
 	}
 	html_plot_end(&pl);
-	fputs("<p>", f);
+	fputs("<p class=\"note\">", f);
 	for (size_t v = V_BASELINE; v <= V_APPLY_FAILED; v++)
 		fprintf(f, "<span style=\"color:%s\">&#9679;</span> %s &nbsp; ", verdict_colors[v], verdict_names[v]);
-	fprintf(f, "</p>\n<table><tr><th>#</th><th class=\"l\">Settings</th><th>Runs</th><th>Mean</th><th>95%% CI</th>"
+	fputs("</p>\n", f);
+}
+
+/* Two dimensions: the grid as a heatmap of the mean (the search's own
+ * measurement of each cell; a cell descent never visited stays empty),
+ * each cell labelled with its mean and its difference from the baseline. */
+static void html_grid(FILE *f, const struct run *r, const struct point *best, enum html_unit u)
+{
+	const struct sweep *s = &r->s;
+	if (s->ndims != 2)
+		return;
+	const struct sw_dim *dx = &s->dims[0], *dy = &s->dims[1];
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < r->npts; i++)
+		if (!r->pts[i].baseline && !r->pts[i].confirm && r->pts[i].n) {
+			lo = fmin(lo, r->pts[i].mean);
+			hi = fmax(hi, r->pts[i].mean);
+		}
+	if (!(lo <= hi))
+		return;
+	struct html_axis ax = {-0.5, (double)dx->nvals - 0.5, HTML_NUM, false, true, dx->name, 0};
+	struct html_axis ay = {-0.5, (double)dy->nvals - 0.5, HTML_NUM, false, true, dy->name, 0};
+	struct html_plot pl;
+	char h[512], v[128], c[8], b1[32], tip[320];
+	snprintf(h, sizeof(h), "%s over the grid of %s and %s (%s is better; outlined: the best)", s->metric, dx->name,
+		 dy->name, s->minimize ? "lower" : "higher");
+	int w = 100 + 150 * (int)dx->nvals + 160, hh = 62 + 44 * (int)dy->nvals;
+	html_plot_begin(&pl, f, h, w < 500 ? 500 : w, hh < 220 ? 220 : hh, 100, 160, &ax, &ay);
+	/* the best may be a confirmation: outline the cell of its settings */
+	const struct point *bp = best && best->confirm && best->of < r->npts ? &r->pts[best->of] : best;
+	for (size_t i = 0; i < dx->nvals; i++)
+		html_plot_tick(&pl, true, (double)i, sw_val_text(dx->vals[i], v, sizeof(v)));
+	for (size_t j = 0; j < dy->nvals; j++)
+		html_plot_tick(&pl, false, (double)j, sw_val_text(dy->vals[j], v, sizeof(v)));
+	for (size_t i = 0; i < r->npts; i++) {
+		const struct point *p = &r->pts[i];
+		if (p->baseline || p->confirm || !p->n)
+			continue;
+		double t = hi > lo ? (p->mean - lo) / (hi - lo) : 1;
+		double x = p->idx[0], y = p->idx[1];
+		snprintf(tip, sizeof(tip), "%s=%s %s=%s: %s, %s", dx->name, sw_val_text(dx->vals[p->idx[0]], v, sizeof(v)),
+			 dy->name, sw_val_text(dy->vals[p->idx[1]], b1, sizeof(b1)),
+			 html_fmt(h, sizeof(h), p->mean, u), verdict_names[p->verdict]);
+		html_rect(&pl, x - 0.48, y - 0.46, x + 0.48, y + 0.46, html_seq_color(c, t), tip);
+		if (p == bp)
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#000\" "
+				   "stroke-width=\"3\"/>\n", html_px(&pl, x - 0.48), html_py(&pl, y + 0.46),
+				html_px(&pl, x + 0.48) - html_px(&pl, x - 0.48), html_py(&pl, y - 0.46) - html_py(&pl, y + 0.46));
+		/* dark text on the light end of the scale */
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\">%s", html_px(&pl, x),
+			html_py(&pl, y) + 4, t > 0.6 ? "#000" : "#fff", html_fmt(h, sizeof(h), p->mean, u));
+		if (!p->baseline)
+			fprintf(f, " (%+.0f%%)", p->cmp.rel * 100);
+		fputs("</text>\n", f);
+	}
+	html_plot_colorbar(&pl, lo, hi, u, false, s->metric);
+	html_plot_end(&pl);
+}
+
+static int html_report(struct run *r, const char *profile, const struct point *best, const char *result)
+{
+	const struct sweep *s = &r->s;
+	/* root writes it: never through a link someone planted in /tmp */
+	char why[TUNE_ERRLEN];
+	int fd = trust_create(r->so->html, why, sizeof(why));
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0) {
+			snprintf(why, sizeof(why), "%s: %s", r->so->html, strerror(errno));
+			close(fd);
+		}
+		err_msg("sweep: %s", why);
+		return EIO;
+	}
+	enum html_unit u = metric_unit(s->metric);
+	char set[512], b1[32], b2[32];
+	html_page_begin(f, "nfstune sweep");
+	fprintf(f, "<p>Profile <code>");
+	html_esc(f, profile);
+	fprintf(f, "</code>: %s <code>", s->minimize ? "minimise" : "maximise");
+	html_esc(f, s->metric);
+	fprintf(f, "</code>, %s, %u runs per point, %zu points measured in %zu runs; result: <b>", s->strategy == SW_GRID ? "full grid" : "coordinate descent", s->repeats,
+		r->npts ? r->npts - 1 : 0, r->runs);
+	html_esc(f, result);
+	fprintf(f, "</b>.<br>Best: <b>");
+	html_esc(f, best ? settings(s, best, set, sizeof(set)) : "none better than the baseline with 95% confidence");
+	if (best)
+		fprintf(f, "</b> (%+.1f%% against the baseline, 95%% interval %+.1f..%+.1f%%, p = %.3f)", best->cmp.rel * 100,
+			best->cmp.rel_lo * 100, best->cmp.rel_hi * 100, s->minimize ? best->cmp.p_less : best->cmp.p_greater);
+	else
+		fprintf(f, "</b>");
+	fputs("</p>\n", f);
+	html_points(f, r, best, u);
+	html_grid(f, r, best, u);
+	html_h2(f, "Points");
+	fprintf(f, "<table><tr><th>#</th><th class=\"l\">Settings</th><th>Runs</th><th>Mean</th><th>95%% CI</th>"
 		   "<th>vs baseline</th><th>95%% CI</th><th>p</th><th class=\"l\">Verdict</th><th class=\"l\">Note</th></tr>\n");
 	for (size_t i = 0; i < r->npts; i++) {
 		const struct point *p = &r->pts[i];
 		fprintf(f, "<tr%s><td>%zu</td><td class=\"l\">", p == best ? " class=\"best\"" : "", p->id);
 		html_esc(f, settings(s, p, set, sizeof(set)));
 		fprintf(f, "</td><td>%zu</td>", p->n);
-		if (p->n)
-			fprintf(f, "<td>%.4g</td><td>%.4g..%.4g</td>", p->mean, p->lo, p->hi);
-		else
+		if (p->n) {
+			html_td(f, p->mean, u);
+			fprintf(f, "<td>%s..%s</td>", html_fmt(b1, sizeof(b1), p->lo, u), html_fmt(b2, sizeof(b2), p->hi, u));
+		} else {
 			fprintf(f, "<td>-</td><td>-</td>");
+		}
 		if (p->n && !p->baseline)
 			fprintf(f, "<td>%+.1f%%</td><td>%+.1f..%+.1f%%</td><td>%.3f</td>", p->cmp.rel * 100, p->cmp.rel_lo * 100,
 				p->cmp.rel_hi * 100, s->minimize ? p->cmp.p_less : p->cmp.p_greater);

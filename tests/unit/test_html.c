@@ -85,8 +85,8 @@ static void test_plot(void **state)
 	assert_non_null(f);
 	html_page_begin(f, "a <b> report");
 	struct html_plot p;
-	struct html_axis x = {0, 9.3, HTML_SEC, false, false, "time"};
-	struct html_axis y = {0, 1.7e6, HTML_NS, false, false, "p99"};
+	struct html_axis x = {0, 9.3, HTML_SEC, false, false, "time", 0};
+	struct html_axis y = {0, 1.7e6, HTML_NS, false, false, "p99", 0};
 	html_plot_begin(&p, f, "Plot & title", 600, 300, 0, 100, &x, &y);
 	/* the axes were widened to whole ticks */
 	assert_true(p.x.hi >= 9.3 && p.y.hi >= 1.7e6 && p.y.hi <= 2e6);
