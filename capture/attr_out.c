@@ -350,9 +350,13 @@ static void ops_json(struct at_ctx *x, struct out *o)
 	out_end(o);
 }
 
-static double us(double ns)
+/* "91.6 us / 1.56 ms": p50 and p99 of h */
+static const char *p50_p99(char *buf, size_t len, const struct hist *h)
 {
-	return ns / 1000.0;
+	char a[24], b[24];
+	snprintf(buf, len, "%s / %s", out_fmt(a, sizeof(a), (double)hist_percentile(h, 50), OUT_U_NS),
+		 out_fmt(b, sizeof(b), (double)hist_percentile(h, 99), OUT_U_NS));
+	return buf;
 }
 
 static void ops_text(struct at_ctx *x, struct out *o)
@@ -363,12 +367,12 @@ static void ops_text(struct at_ctx *x, struct out *o)
 	int gk[AT_NSH];
 	cols[nc++] = (struct out_col){"op", "Op"};
 	cols[nc++] = (struct out_col){"count", "RPCs"};
-	cols[nc++] = (struct out_col){"total", "total p50/p99 us"};
+	cols[nc++] = (struct out_col){"total", "total p50 / p99"};
 	for (int k = 0; k < AT_NSH; k++) {
 		if (x->grp[k] != k)
 			continue;
 		at_group_name(x->grp, (unsigned)k, g, sizeof(g));
-		snprintf(titles[ng][0], 64, "%s p50/p99", g);
+		snprintf(titles[ng][0], 64, "%s p50 / p99", g);
 		snprintf(titles[ng][1], 64, "%s %%time", g);
 		snprintf(titles[ng][2], 64, "%s tail%%", g);
 		cols[nc++] = (struct out_col){NULL, titles[ng][0]};
@@ -376,7 +380,7 @@ static void ops_text(struct at_ctx *x, struct out *o)
 		cols[nc++] = (struct out_col){NULL, titles[ng][2]};
 		gk[ng++] = k;
 	}
-	out_table_begin(o, NULL, "Attribution per op (us; %time: part of all time, tail%: part of the time of RPCs above the op's p99)",
+	out_table_begin(o, NULL, "Attribution per op (%time: part of all time, tail%: part of the time of RPCs above the op's p99)",
 			cols, nc);
 	for (unsigned op = 0; op <= AT_ALL; op++) {
 		const struct at_opst *s = &x->ops[op];
@@ -386,14 +390,10 @@ static void ops_text(struct at_ctx *x, struct out *o)
 		out_row_begin(o);
 		out_cell_str(o, op_key(op));
 		out_cell_u64(o, s->n);
-		snprintf(b, sizeof(b), "%.1f / %.1f", us((double)hist_percentile(s->tot, 50)),
-			 us((double)hist_percentile(s->tot, 99)));
-		out_cell_str(o, b);
+		out_cell_str(o, p50_p99(b, sizeof(b), s->tot));
 		for (unsigned i = 0; i < ng; i++) {
 			int k = gk[i];
-			snprintf(b, sizeof(b), "%.1f / %.1f", us((double)hist_percentile(s->sh[k], 50)),
-				 us((double)hist_percentile(s->sh[k], 99)));
-			out_cell_str(o, b);
+			out_cell_str(o, p50_p99(b, sizeof(b), s->sh[k]));
 			out_cell_dbl(o, 100 * part(s->sum[k], s->sum_tot), "%.1f");
 			out_cell_dbl(o, 100 * part(s->tail_sum[k], s->tail_tot), "%.1f");
 		}
@@ -541,7 +541,7 @@ static void stack(struct html_plot *p, const struct seg *sg, unsigned ns, double
 		if (pct)
 			snprintf(val, sizeof(val), "%.0f%%", 100 * w);
 		else
-			html_fmt(val, sizeof(val), w, HTML_NS);
+			out_fmt(val, sizeof(val), w, OUT_U_NS);
 		snprintf(tip, sizeof(tip), "%s: %s", sg[i].name, val);
 		html_rect(p, pos, y - 0.38, pos + w, y + 0.38, sg[i].color, tip);
 		if (html_px(p, pos + w) - html_px(p, pos) > 7.0 * (double)strlen(val) + 4)
@@ -558,8 +558,8 @@ static void bars(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		n += x->ops[op].n > 0;
 	struct html_plot p;
-	struct html_axis ax = {0, 1, HTML_FRAC, false, false, "part of the latency (sum over the RPCs)", 0};
-	struct html_axis ay = {-0.6, 2.0 * n - 0.4, HTML_NUM, false, true, "operation", 0};
+	struct html_axis ax = {0, 1, OUT_U_FRAC, false, false, "part of the latency (sum over the RPCs)", 0};
+	struct html_axis ay = {-0.6, 2.0 * n - 0.4, OUT_U_NUM, false, true, "operation", 0};
 	html_plot_begin(&p, f, "Share of latency per operation: all RPCs and the tail (above the op's p99)", 1000,
 			80 + (int)n * 46, 170, 150, &ax, &ay);
 	legend(&p, sg, ns);
@@ -611,18 +611,18 @@ static void op_tables(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 				continue;
 			fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td>", op_key(op), s->n);
 			if (!t) {
-				html_td(f, (double)hist_percentile(s->tot, 50), HTML_NS);
-				html_td(f, (double)hist_percentile(s->tot, 99), HTML_NS);
+				html_td(f, (double)hist_percentile(s->tot, 50), OUT_U_NS);
+				html_td(f, (double)hist_percentile(s->tot, 99), OUT_U_NS);
 				for (int k = 0; k < AT_NSH; k++)
 					if (x->grp[k] == k) {
-						html_td(f, (double)hist_percentile(s->sh[k], 50), HTML_NS);
-						html_td(f, (double)hist_percentile(s->sh[k], 99), HTML_NS);
+						html_td(f, (double)hist_percentile(s->sh[k], 50), OUT_U_NS);
+						html_td(f, (double)hist_percentile(s->sh[k], 99), OUT_U_NS);
 					}
 			} else {
 				fprintf(f, "<td>%" PRIu64 "</td>", s->tail_n);
 				for (unsigned i = 0; i < ns; i++) {
-					html_td(f, part(seg_val(&sg[i], s->sum, s->sub), s->sum_tot), HTML_FRAC);
-					html_td(f, part(seg_val(&sg[i], s->tail_sum, s->tail_sub), s->tail_tot), HTML_FRAC);
+					html_td(f, part(seg_val(&sg[i], s->sum, s->sub), s->sum_tot), OUT_U_FRAC);
+					html_td(f, part(seg_val(&sg[i], s->tail_sum, s->tail_sub), s->tail_tot), OUT_U_FRAC);
 				}
 			}
 			fputs("</tr>\n", f);
@@ -692,8 +692,8 @@ static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 	struct html_plot p;
 	char h[96];
 	snprintf(h, sizeof(h), "The %u slowest RPCs, each split into its shares", n);
-	struct html_axis ax = {0, (double)top[0].sp.total, HTML_NS, false, false, "time from the call (inside out)", 0};
-	struct html_axis ay = {0.4, n + 0.6, HTML_NUM, false, true, "RPC, slowest first", 0};
+	struct html_axis ax = {0, (double)top[0].sp.total, OUT_U_NS, false, false, "time from the call (inside out)", 0};
+	struct html_axis ay = {0.4, n + 0.6, OUT_U_NUM, false, true, "RPC, slowest first", 0};
 	html_plot_begin(&p, f, h, 1000, 70 + (int)n * 20, 170, 150, &ax, &ay);
 	legend(&p, sg, ns);
 	for (unsigned i = 0; i < n; i++) {
@@ -714,10 +714,10 @@ static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 		const struct at_rec *r = at_rec_at(x, top[i].i);
 		int64_t sub[2] = {top[i].sp.host_vnet, top[i].sp.host_bridge};
 		fprintf(f, "<tr><td>%s</td><td class=\"l\">0x%08" PRIx32 "</td>", at_op_name(r), r->xid);
-		html_td(f, (double)(bin_of(x, r, &top[i].sp) * x->binw) / 1e9, HTML_SEC);
-		html_td(f, (double)top[i].sp.total, HTML_NS);
+		html_td(f, (double)(bin_of(x, r, &top[i].sp) * x->binw) / 1e9, OUT_U_SEC);
+		html_td(f, (double)top[i].sp.total, OUT_U_NS);
 		for (unsigned k = 0; k < ns; k++)
-			html_td(f, (double)seg_val(&sg[k], top[i].sp.v, sub), HTML_NS);
+			html_td(f, (double)seg_val(&sg[k], top[i].sp.v, sub), OUT_U_NS);
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
@@ -730,8 +730,8 @@ static void timeseries(FILE *f, const struct at_ctx *x, const struct seg *sg, un
 		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n > vmax)
 			vmax = (double)x->bins[i].tot / (double)x->bins[i].n;
 	struct html_plot p;
-	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC", 0};
-	struct html_axis ay = {0, vmax, HTML_NS, false, false, "mean latency per RPC", 0};
+	struct html_axis ax = {0, tmax, OUT_U_SEC, false, false, "time since the first RPC", 0};
+	struct html_axis ay = {0, vmax, OUT_U_NS, false, false, "mean latency per RPC", 0};
 	html_plot_begin(&p, f, "Mean share per RPC over time (stacked)", 1000, 300, 0, 150, &ax, &ay);
 	for (unsigned i = 0; i < ns; i++)
 		if (sg[i].sub <= 0) {
@@ -774,9 +774,9 @@ static void tail_over_time(FILE *f, const struct at_ctx *x, struct tl *tl, uint6
 	struct html_plot p;
 	char h[128], b[24];
 	snprintf(h, sizeof(h), "Latency per %s over time: p50, p99 and the slowest RPC (total)",
-		 html_fmt(b, sizeof(b), (double)x->binw / 1e9, HTML_SEC));
-	struct html_axis ax = {0, tmax, HTML_SEC, false, false, "time since the first RPC", 0};
-	struct html_axis ay = {fmax(1, (double)tl[0].tot), 1, HTML_NS, true, false, "latency per RPC, log scale", 0};
+		 out_fmt(b, sizeof(b), (double)x->binw / 1e9, OUT_U_SEC));
+	struct html_axis ax = {0, tmax, OUT_U_SEC, false, false, "time since the first RPC", 0};
+	struct html_axis ay = {fmax(1, (double)tl[0].tot), 1, OUT_U_NS, true, false, "latency per RPC, log scale", 0};
 	for (uint64_t i = 0; i < n; i++) {
 		ay.lo = fmin(ay.lo, fmax(1, (double)tl[i].tot));
 		ay.hi = fmax(ay.hi, (double)tl[i].tot);
@@ -817,8 +817,8 @@ int at_html(struct at_ctx *x, FILE *f)
 		html_esc(f, pt->file);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%s%s</td>",
 			pt->rpcs, pt->matched, pt->missing, pt->extra, th < 0 ? "-" : "+",
-			html_fmt(v, sizeof(v), (double)llabs(th), HTML_NS));
-		fprintf(f, "<td>%s</td></tr>\n", html_fmt(b1, sizeof(b1), (double)x->clk[p].unc_ns, HTML_NS));
+			out_fmt(v, sizeof(v), (double)llabs(th), OUT_U_NS));
+		fprintf(f, "<td>%s</td></tr>\n", out_fmt(b1, sizeof(b1), (double)x->clk[p].unc_ns, OUT_U_NS));
 	}
 	fputs("</table>\n", f);
 	/* what was not measured, in the reader's words */

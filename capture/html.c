@@ -67,10 +67,10 @@ static void cdf(FILE *f, const struct cap_ana *a, bool tail)
 		most = h->count > most ? h->count : most;
 	}
 	struct html_plot p;
-	struct html_axis x = {(double)(mn ? mn : 1), (double)mx, HTML_NS, true, false, "latency (exchange), log scale", 0};
-	struct html_axis y = {0, 1, HTML_FRAC, false, false, "RPCs at or below", 0};
+	struct html_axis x = {(double)(mn ? mn : 1), (double)mx, OUT_U_NS, true, false, "latency (exchange), log scale", 0};
+	struct html_axis y = {0, 1, OUT_U_FRAC, false, false, "RPCs at or below", 0};
 	if (tail)
-		y = (struct html_axis){fmin(1.0 / (double)most, 0.1), 1, HTML_FRAC, true, false,
+		y = (struct html_axis){fmin(1.0 / (double)most, 0.1), 1, OUT_U_FRAC, true, false,
 				       "RPCs slower than (log scale)", 0};
 	html_plot_begin(&p, f,
 			tail ? "Latency tail per operation (1 - CDF: read p99 at 1%, p99.9 at 0.1%)"
@@ -128,8 +128,8 @@ static void heatmap(FILE *f, const struct cap_ana *a)
 	char t[96];
 	snprintf(t, sizeof(t), "Latency over time (heatmap: RPCs per %" PRIu32 " s and latency band)", per);
 	struct html_plot p;
-	struct html_axis x = {0, (double)ncol * per, HTML_SEC, false, false, "time since the first packet", 0};
-	struct html_axis y = {total ? (double)cap_heat_lo(rlo) : 1e4, total ? (double)cap_heat_lo(rhi + 1) : 1e6, HTML_NS,
+	struct html_axis x = {0, (double)ncol * per, OUT_U_SEC, false, false, "time since the first packet", 0};
+	struct html_axis y = {total ? (double)cap_heat_lo(rlo) : 1e4, total ? (double)cap_heat_lo(rhi + 1) : 1e6, OUT_U_NS,
 			      true, false, "latency (exchange), log scale", 0};
 	html_plot_begin(&p, f, t, W, H, 0, MR, &x, &y);
 	if (!total) {
@@ -149,12 +149,12 @@ static void heatmap(FILE *f, const struct cap_ana *a)
 			/* log colour: one RPC in the tail still shows against thousands */
 			html_seq_color(col, cmax > 1 ? log((double)v + 1) / lmax : 1);
 			snprintf(tip, sizeof(tip), "%" PRIu32 " s: %s to %s: %" PRIu64 " RPCs", c * per,
-				 html_fmt(b1, sizeof(b1), (double)cap_heat_lo(r), HTML_NS),
-				 html_fmt(b2, sizeof(b2), (double)cap_heat_lo(r + 1), HTML_NS), v);
+				 out_fmt(b1, sizeof(b1), (double)cap_heat_lo(r), OUT_U_NS),
+				 out_fmt(b2, sizeof(b2), (double)cap_heat_lo(r + 1), OUT_U_NS), v);
 			html_rect(&p, (double)c * per, (double)cap_heat_lo(r), (double)(c + 1) * per,
 				  (double)cap_heat_lo(r + 1), col, tip);
 		}
-	html_plot_colorbar(&p, 1, (double)cmax, HTML_NUM, true, "RPCs");
+	html_plot_colorbar(&p, 1, (double)cmax, OUT_U_NUM, true, "RPCs");
 	html_plot_end(&p);
 }
 
@@ -170,8 +170,8 @@ static void percentiles(FILE *f, const struct cap_ana *a)
 	if (!hi)
 		return;
 	struct html_plot p;
-	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, HTML_SEC, false, false, "time since the first packet", 0};
-	struct html_axis y = {(double)(lo ? lo : 1), (double)hi, HTML_NS, true, false, "latency (exchange), log scale", 0};
+	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, OUT_U_SEC, false, false, "time since the first packet", 0};
+	struct html_axis y = {(double)(lo ? lo : 1), (double)hi, OUT_U_NS, true, false, "latency (exchange), log scale", 0};
 	html_plot_begin(&p, f, "Latency percentiles per second (all operations)", W, H, 0, MR, &x, &y);
 	static const char *const names[] = {"p50", "p99", "p99.9"};
 	for (int k = 0; k < 3; k++) {
@@ -188,7 +188,7 @@ static void percentiles(FILE *f, const struct cap_ana *a)
 }
 
 /* A time series: up to two lines over the per-second bins. */
-static void series(FILE *f, const struct cap_ana *a, const char *title, const char *ytitle, enum html_unit u,
+static void series(FILE *f, const struct cap_ana *a, const char *title, const char *ytitle, enum out_unit u,
 		   int which)
 {
 	if (!a->nbins)
@@ -201,7 +201,7 @@ static void series(FILE *f, const struct cap_ana *a, const char *title, const ch
 			vmax = v;
 	}
 	struct html_plot p;
-	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, HTML_SEC, false, false, "time since the first packet", 0};
+	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, OUT_U_SEC, false, false, "time since the first packet", 0};
 	struct html_axis y = {0, vmax > 0 ? vmax : 1, u, false, false, ytitle, 0};
 	html_plot_begin(&p, f, title, W, H, 0, MR, &x, &y);
 	int lines = which == 2 ? 2 : 1;
@@ -235,7 +235,7 @@ static void series(FILE *f, const struct cap_ana *a, const char *title, const ch
 
 struct col {
 	const char *key, *title;
-	enum html_unit unit;
+	enum out_unit unit;
 	bool text;
 };
 
@@ -253,7 +253,7 @@ static void cell(FILE *f, struct json_object *v, const struct col *c)
 		fputs("<td class=\"l\">", f);
 		html_esc(f, json_object_get_string(v));
 		fputs("</td>", f);
-	} else if (c->unit == HTML_NUM && json_object_is_type(v, json_type_int)) {
+	} else if (c->unit == OUT_U_NUM && json_object_is_type(v, json_type_int)) {
 		fprintf(f, "<td>%" PRId64 "</td>", json_object_get_int64(v)); /* counts stay exact */
 	} else {
 		html_td(f, json_object_get_double(v), c->unit);
@@ -311,11 +311,11 @@ static void ops_tables(FILE *f, struct json_object *nfs)
 			html_esc(f, name);
 			fprintf(f, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td>", json_object_get_int64(get(op, "count")),
 				json_object_get_int64(get(op, "errors")));
-			html_td(f, json_object_get_double(get(op, "bytes")), HTML_BYTES);
+			html_td(f, json_object_get_double(get(op, "bytes")), OUT_U_BYTES);
 			for (size_t i = 0; i < 6; i++)
-				html_td(f, json_object_get_double(get(ex, st[i])), HTML_NS);
-			html_td(f, json_object_get_double(get(srt, "mean")), HTML_NS);
-			html_td(f, json_object_get_double(get(srt, "p99")), HTML_NS);
+				html_td(f, json_object_get_double(get(ex, st[i])), OUT_U_NS);
+			html_td(f, json_object_get_double(get(srt, "mean")), OUT_U_NS);
+			html_td(f, json_object_get_double(get(srt, "p99")), OUT_U_NS);
 			fputs("</tr>\n", f);
 			errors |= get(op, "status") != NULL;
 		}
@@ -348,35 +348,35 @@ static void ops_tables(FILE *f, struct json_object *nfs)
 }
 
 static const struct col client_cols[] = {
-	{"client", "Client", HTML_NUM, true},        {"connections", "Conns", HTML_NUM, false},
-	{"rpcs", "RPCs", HTML_NUM, false},           {"errors", "Errors", HTML_NUM, false},
-	{"bytes", "Bytes", HTML_BYTES, false},       {"exchange_mean_ns", "Exch mean", HTML_NS, false},
-	{"exchange_p50_ns", "p50", HTML_NS, false},  {"exchange_p99_ns", "p99", HTML_NS, false},
-	{"exchange_max_ns", "max", HTML_NS, false},  {"srt_mean_ns", "SRT mean", HTML_NS, false},
-	{"srt_p99_ns", "SRT p99", HTML_NS, false},
+	{"client", "Client", OUT_U_NUM, true},        {"connections", "Conns", OUT_U_NUM, false},
+	{"rpcs", "RPCs", OUT_U_NUM, false},           {"errors", "Errors", OUT_U_NUM, false},
+	{"bytes", "Bytes", OUT_U_BYTES, false},       {"exchange_mean_ns", "Exch mean", OUT_U_NS, false},
+	{"exchange_p50_ns", "p50", OUT_U_NS, false},  {"exchange_p99_ns", "p99", OUT_U_NS, false},
+	{"exchange_max_ns", "max", OUT_U_NS, false},  {"srt_mean_ns", "SRT mean", OUT_U_NS, false},
+	{"srt_p99_ns", "SRT p99", OUT_U_NS, false},
 };
 
 static const struct col conn_cols[] = {
-	{"client", "Client", HTML_NUM, true},         {"server", "Server", HTML_NUM, true},
-	{"rpcs", "RPCs", HTML_NUM, false},            {"errors", "Errors", HTML_NUM, false},
-	{"bytes", "Bytes", HTML_BYTES, false},        {"exchange_mean_ns", "Exch mean", HTML_NS, false},
-	{"exchange_p99_ns", "Exch p99", HTML_NS, false}, {"exchange_max_ns", "Exch max", HTML_NS, false},
-	{"inflight_max", "In flight max", HTML_NUM, false}, {"inflight_mean", "mean", HTML_NUM, false},
-	{"retransmissions", "Retrans", HTML_NUM, false}, {"out_of_order", "OOO", HTML_NUM, false},
-	{"dup_acks", "Dup ACKs", HTML_NUM, false},    {"zero_window", "Zero win", HTML_NUM, false},
-	{"window_full", "Win full", HTML_NUM, false}, {"handshake_rtt_ns", "Handshake RTT", HTML_NS, false},
-	{"gaps", "Gaps", HTML_NUM, false},            {"hidden_headers", "Hidden hdrs", HTML_NUM, false},
-	{"orphan_replies", "Orphans", HTML_NUM, false}, {"unanswered", "Unanswered", HTML_NUM, false},
+	{"client", "Client", OUT_U_NUM, true},         {"server", "Server", OUT_U_NUM, true},
+	{"rpcs", "RPCs", OUT_U_NUM, false},            {"errors", "Errors", OUT_U_NUM, false},
+	{"bytes", "Bytes", OUT_U_BYTES, false},        {"exchange_mean_ns", "Exch mean", OUT_U_NS, false},
+	{"exchange_p99_ns", "Exch p99", OUT_U_NS, false}, {"exchange_max_ns", "Exch max", OUT_U_NS, false},
+	{"inflight_max", "In flight max", OUT_U_NUM, false}, {"inflight_mean", "mean", OUT_U_NUM, false},
+	{"retransmissions", "Retrans", OUT_U_NUM, false}, {"out_of_order", "OOO", OUT_U_NUM, false},
+	{"dup_acks", "Dup ACKs", OUT_U_NUM, false},    {"zero_window", "Zero win", OUT_U_NUM, false},
+	{"window_full", "Win full", OUT_U_NUM, false}, {"handshake_rtt_ns", "Handshake RTT", OUT_U_NS, false},
+	{"gaps", "Gaps", OUT_U_NUM, false},            {"hidden_headers", "Hidden hdrs", OUT_U_NUM, false},
+	{"orphan_replies", "Orphans", OUT_U_NUM, false}, {"unanswered", "Unanswered", OUT_U_NUM, false},
 };
 
 /* The TCP section: one row of totals. */
 static const struct col tcp_cols[] = {
-	{"connections", "Connections", HTML_NUM, false}, {"segments", "Segments", HTML_NUM, false},
-	{"retransmissions", "Retrans", HTML_NUM, false}, {"retransmitted_bytes", "Retrans bytes", HTML_BYTES, false},
-	{"out_of_order", "OOO", HTML_NUM, false},        {"dup_acks", "Dup ACKs", HTML_NUM, false},
-	{"zero_window", "Zero win", HTML_NUM, false},    {"window_full", "Win full", HTML_NUM, false},
-	{"gaps", "Gaps", HTML_NUM, false},               {"gap_bytes", "Gap bytes", HTML_BYTES, false},
-	{"hidden_headers", "Hidden hdrs", HTML_NUM, false}, {"resyncs", "Resyncs", HTML_NUM, false},
+	{"connections", "Connections", OUT_U_NUM, false}, {"segments", "Segments", OUT_U_NUM, false},
+	{"retransmissions", "Retrans", OUT_U_NUM, false}, {"retransmitted_bytes", "Retrans bytes", OUT_U_BYTES, false},
+	{"out_of_order", "OOO", OUT_U_NUM, false},        {"dup_acks", "Dup ACKs", OUT_U_NUM, false},
+	{"zero_window", "Zero win", OUT_U_NUM, false},    {"window_full", "Win full", OUT_U_NUM, false},
+	{"gaps", "Gaps", OUT_U_NUM, false},               {"gap_bytes", "Gap bytes", OUT_U_BYTES, false},
+	{"hidden_headers", "Hidden hdrs", OUT_U_NUM, false}, {"resyncs", "Resyncs", OUT_U_NUM, false},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -445,10 +445,10 @@ int cap_html(struct cap_ana *a, FILE *f, const char *const *files, unsigned nfil
 		fputs(i + 1 < nfiles ? ", " : "", f);
 	}
 	fprintf(f, ": %" PRIu64 " packets in %s; <b>%" PRIu64 " RPCs timed</b>", s.packets,
-		html_fmt(b1, sizeof(b1), dur, HTML_SEC), s.matched);
+		out_fmt(b1, sizeof(b1), dur, OUT_U_SEC), s.matched);
 	if (dur > 0)
-		fprintf(f, " (%s RPCs/s, READ+WRITE data %s)", html_fmt(b1, sizeof(b1), (double)s.matched / dur, HTML_NUM),
-			html_fmt(b2, sizeof(b2), (double)data / dur, HTML_RATE));
+		fprintf(f, " (%s RPCs/s, READ+WRITE data %s)", out_fmt(b1, sizeof(b1), (double)s.matched / dur, OUT_U_NUM),
+			out_fmt(b2, sizeof(b2), (double)data / dur, OUT_U_RATE));
 	fprintf(f, "; %" PRIu64 " calls, %" PRIu64 " replies.</p>\n", s.calls, s.replies);
 	warnings(f, a, &s, readerr);
 
@@ -457,9 +457,9 @@ int cap_html(struct cap_ana *a, FILE *f, const char *const *files, unsigned nfil
 	percentiles(f, a);
 	cdf(f, a, false);
 	cdf(f, a, true);
-	series(f, a, "Operations per second", "RPCs per second", HTML_NUM, 0);
-	series(f, a, "Bytes per second (READ and WRITE data)", "data per second", HTML_RATE, 1);
-	series(f, a, "RPCs in flight (all connections)", "RPCs in flight", HTML_NUM, 2);
+	series(f, a, "Operations per second", "RPCs per second", OUT_U_NUM, 0);
+	series(f, a, "Bytes per second (READ and WRITE data)", "data per second", OUT_U_RATE, 1);
+	series(f, a, "RPCs in flight (all connections)", "RPCs in flight", OUT_U_NUM, 2);
 	json_table(f, "Clients", get(doc, "clients"), client_cols, N(client_cols));
 	json_table(f, "Connections (RPC) and their TCP health", get(doc, "connections"), conn_cols, N(conn_cols));
 	struct json_object *tcp = json_object_new_array();

@@ -62,74 +62,10 @@ void html_warn(FILE *f, const char *text)
 	fputs("</p>\n", f);
 }
 
-/* ---- numbers -------------------------------------------------------------------- */
-
-/* Three significant digits without trailing zeros: 850, 1.35, 2. A value
- * that rounds up to 1000 goes to the next unit first (the caller's loop). */
-static void sig(char *buf, size_t len, double x, const char *unit)
-{
-	/* 1000..1023 (IEC) keeps its digits: never "1.02e+03" */
-	snprintf(buf, len, fabs(x) >= 999.5 ? "%.0f%s%s" : "%.3g%s%s", x, unit[0] ? " " : "", unit);
-}
-
-static const char *scaled(char *buf, size_t len, double v, double base, const char *const *units, unsigned nu)
-{
-	double x = fabs(v);
-	unsigned u = 0;
-	while (x >= base - base * 5e-4 && u + 1 < nu) {
-		x /= base;
-		u++;
-	}
-	sig(buf, len, v < 0 ? -x : x, units[u]);
-	return buf;
-}
-
-const char *html_fmt(char *buf, size_t len, double v, enum html_unit u)
-{
-	static const char *const ns[] = {"ns", "us", "ms", "s"};
-	static const char *const iec[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	static const char *const si[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
-	static const char *const num[] = {"", "k", "M", "G", "T"};
-	if (!len)
-		return buf;
-	if (!isfinite(v)) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	switch (u) {
-	case HTML_NS:
-		if (fabs(v) >= 999.5e9)
-			return html_fmt(buf, len, v / 1e9, HTML_SEC);
-		return scaled(buf, len, v, 1000, ns, 4);
-	case HTML_SEC:
-		if (fabs(v) < 1 && v != 0)
-			return scaled(buf, len, v * 1e9, 1000, ns, 4);
-		if (fabs(v) < 120)
-			sig(buf, len, v, "s");
-		else if (fabs(v) < 7200)
-			sig(buf, len, v / 60, "min");
-		else
-			sig(buf, len, v / 3600, "h");
-		return buf;
-	case HTML_BYTES: return scaled(buf, len, v, 1024, iec, 6);
-	case HTML_RATE: return scaled(buf, len, v, 1000, si, 5);
-	case HTML_FRAC:
-		snprintf(buf, len, fabs(v) >= 9.995 ? "%.0f%%" : "%.3g%%", v * 100);
-		return buf;
-	case HTML_NUM:
-	default:
-		if (fabs(v) < 10000) {
-			snprintf(buf, len, "%.4g", v);
-			return buf;
-		}
-		return scaled(buf, len, v, 1000, num, 5);
-	}
-}
-
-void html_td(FILE *f, double v, enum html_unit u)
+void html_td(FILE *f, double v, enum out_unit u)
 {
 	char b[48];
-	fprintf(f, "<td>%s</td>", html_fmt(b, sizeof(b), v, u));
+	fprintf(f, "<td>%s</td>", out_fmt(b, sizeof(b), v, u));
 }
 
 /* ---- ticks ------------------------------------------------------------------------ */
@@ -142,12 +78,12 @@ static double nice125(double x)
 	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e;
 }
 
-static double tick_step(double lo, double hi, enum html_unit u, unsigned n)
+static double tick_step(double lo, double hi, enum out_unit u, unsigned n)
 {
 	double raw = (hi - lo) / (n ? n : 1);
 	if (!(raw > 0))
 		return 1;
-	if (u == HTML_SEC && raw >= 1) {
+	if (u == OUT_U_SEC && raw >= 1) {
 		/* clock steps: seconds, minutes, hours */
 		static const double st[] = {1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200,
 					    10800, 21600, 43200, 86400};
@@ -156,7 +92,7 @@ static double tick_step(double lo, double hi, enum html_unit u, unsigned n)
 				return st[i];
 		return nice125(raw / 86400) * 86400;
 	}
-	if (u == HTML_BYTES && raw >= 1024) {
+	if (u == OUT_U_BYTES && raw >= 1024) {
 		/* in the IEC unit the labels use: 256 MiB steps, not 268435456 */
 		double k = pow(1024, floor(log(hi > 0 ? hi : raw) / log(1024)));
 		return nice125(raw / k) * k;
@@ -164,7 +100,7 @@ static double tick_step(double lo, double hi, enum html_unit u, unsigned n)
 	return nice125(raw);
 }
 
-unsigned html_ticks(double lo, double hi, enum html_unit u, bool log, unsigned n, double *t, unsigned max)
+unsigned html_ticks(double lo, double hi, enum out_unit u, bool log, unsigned n, double *t, unsigned max)
 {
 	unsigned k = 0;
 	if (!(hi > lo))
@@ -265,14 +201,14 @@ void html_plot_begin(struct html_plot *p, FILE *f, const char *heading, int w, i
 		double v = html_px(p, t[i]);
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e6e6e6\"/>"
 			   "<text class=\"tick x\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-			v, p->mt, v, h - p->mb, v, h - p->mb + 14, html_fmt(b, sizeof(b), t[i], p->x.unit));
+			v, p->mt, v, h - p->mb, v, h - p->mb + 14, out_fmt(b, sizeof(b), t[i], p->x.unit));
 	}
 	n = p->y.cat ? 0 : html_ticks(p->y.lo, p->y.hi, p->y.unit, p->y.log, 5, t, 32);
 	for (unsigned i = 0; i < n; i++) {
 		double v = html_py(p, t[i]);
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>"
 			   "<text class=\"tick y\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-			p->ml, v, w - p->mr, v, p->ml - 5, v + 4, html_fmt(b, sizeof(b), t[i], p->y.unit));
+			p->ml, v, w - p->mr, v, p->ml - 5, v + 4, out_fmt(b, sizeof(b), t[i], p->y.unit));
 	}
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", p->ml, p->mt,
 		w - p->ml - p->mr, h - p->mt - p->mb);
@@ -372,7 +308,7 @@ void html_plot_note(struct html_plot *p, const char *text)
 	fputs("</text>\n", p->f);
 }
 
-void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum html_unit u, bool log, const char *title)
+void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit u, bool log, const char *title)
 {
 	char c[8], b[48];
 	int x = p->w - p->mr + 14, top = p->mt + 18, bh = p->h - p->mt - p->mb - 18;
@@ -382,11 +318,11 @@ void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum html_uni
 	for (int i = 0; i < 32; i++)
 		fprintf(p->f, "<rect x=\"%d\" y=\"%.1f\" width=\"14\" height=\"%.1f\" fill=\"%s\"/>", x,
 			top + bh * (31 - i) / 32.0, bh / 32.0 + 0.5, html_seq_color(c, (i + 0.5) / 32));
-	fprintf(p->f, "\n<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + 8, html_fmt(b, sizeof(b), hi, u));
-	fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh, html_fmt(b, sizeof(b), lo, u));
+	fprintf(p->f, "\n<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + 8, out_fmt(b, sizeof(b), hi, u));
+	fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh, out_fmt(b, sizeof(b), lo, u));
 	if (log && hi > lo * 100) {
 		double mid = sqrt(lo * hi);
-		fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh / 2 + 4, html_fmt(b, sizeof(b), mid, u));
+		fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh / 2 + 4, out_fmt(b, sizeof(b), mid, u));
 	}
 	fputc('\n', p->f);
 }

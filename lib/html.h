@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "out.h" /* enum out_unit, out_fmt */
+
 /* Text and attribute values, UTF-8 passed through. */
 void html_esc(FILE *f, const char *s);
 
@@ -30,27 +32,15 @@ int html_page_end(FILE *f);
 void html_h2(FILE *f, const char *text);
 void html_warn(FILE *f, const char *text);
 
-/* What numbers on an axis or in a cell are. */
-enum html_unit {
-	HTML_NUM,   /* plain number: 1-2-5 ticks, "12.5k" beyond 10000 */
-	HTML_NS,    /* a duration in ns: "850 us", "1.35 ms" */
-	HTML_SEC,   /* seconds since the start: "90 s", "2 min" */
-	HTML_BYTES, /* IEC: "2.4 GiB" */
-	HTML_RATE,  /* bytes per second, SI: "1.35 GB/s" */
-	HTML_FRAC,  /* 0..1 as a percentage */
-};
-
 /* A header cell: <th> a b </th>, both escaped (b may be NULL). */
 void html_th(FILE *f, const char *a, const char *b);
 
-/* v in unit u with three significant digits, e.g. "850 us", "1.35 GB/s". */
-const char *html_fmt(char *buf, size_t len, double v, enum html_unit u);
-/* A table cell (<td>) holding html_fmt(v, u). */
-void html_td(FILE *f, double v, enum html_unit u);
+/* A table cell (<td>) holding out_fmt(v, u). */
+void html_td(FILE *f, double v, enum out_unit u);
 
 struct html_axis {
 	double lo, hi;     /* data range; widened to nice ticks (decades when log) */
-	enum html_unit unit;
+	enum out_unit unit;
 	bool log;          /* log10 scale; values <= 0 are clamped to lo */
 	bool cat;          /* categories at lo..hi: no ticks, no widening; the
 			    * caller names them with html_plot_tick() */
@@ -93,7 +83,7 @@ void html_plot_legend(struct html_plot *p, const char *color, const char *name);
 /* A message in the middle of the frame ("too few RPCs to draw"). */
 void html_plot_note(struct html_plot *p, const char *text);
 /* A colour bar for a heatmap: values lo..hi in unit u (log scale when log). */
-void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum html_unit u, bool log, const char *title);
+void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit u, bool log, const char *title);
 
 /* Colour i of the series palette (Okabe-Ito, cycling over 8). */
 const char *html_color(unsigned i);
@@ -102,6 +92,6 @@ const char *html_seq_color(char buf[8], double t);
 
 /* Nice ticks over [lo, hi] for unit u (about n of them), at most max;
  * returns how many were written to t. Log axes: one per decade. */
-unsigned html_ticks(double lo, double hi, enum html_unit u, bool log, unsigned n, double *t, unsigned max);
+unsigned html_ticks(double lo, double hi, enum out_unit u, bool log, unsigned n, double *t, unsigned max);
 
 #endif

@@ -258,6 +258,19 @@ static int write_profile(struct run *r, size_t sc, const unsigned *idx, const ch
 /* ------------------------------------------------------------------ */
 /* points                                                               */
 
+/* The unit the metric's name says it is in: axes and cells then read
+ * "1.35 GB/s" or "850 us", not 1.35e+09. */
+static enum out_unit metric_unit(const char *m)
+{
+	if (strstr(m, "bytes_per_sec") || strstr(m, "bytes_per_s"))
+		return OUT_U_RATE;
+	if (strstr(m, "_ns"))
+		return OUT_U_NS;
+	if (strstr(m, "bytes"))
+		return OUT_U_BYTES;
+	return OUT_U_NUM;
+}
+
 static const char *settings(const struct sweep *s, const struct point *p, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -527,15 +540,17 @@ static void evaluate(struct run *r, struct point *p)
 
 static void progress(struct run *r, const struct point *p)
 {
-	char set[512];
+	char set[512], m[32], lo[32], hi[32];
+	enum out_unit u = metric_unit(r->s.metric);
 	settings(&r->s, p, set, sizeof(set));
+	out_fmt(m, sizeof(m), p->mean, u);
 	if (p->verdict == V_APPLY_FAILED)
 		say("[%zu] %s: not applied: %s", p->id, set, p->why);
 	else if (p->baseline)
-		say("[%zu] %s: %s mean %.6g (95%% CI %.6g..%.6g) over %zu runs", p->id, set, r->s.metric, p->mean, p->lo, p->hi,
-		    p->n);
+		say("[%zu] %s: %s mean %s (95%% CI %s..%s) over %zu runs", p->id, set, r->s.metric, m,
+		    out_fmt(lo, sizeof(lo), p->lo, u), out_fmt(hi, sizeof(hi), p->hi, u), p->n);
 	else
-		say("[%zu] %s: mean %.6g (%+.1f%%, 95%% CI %+.1f..%+.1f%%, p=%.3f): %s%s%s", p->id, set, p->mean,
+		say("[%zu] %s: mean %s (%+.1f%%, 95%% CI %+.1f..%+.1f%%, p=%.3f): %s%s%s", p->id, set, m,
 		    p->cmp.rel * 100, p->cmp.rel_lo * 100, p->cmp.rel_hi * 100,
 		    r->s.minimize ? p->cmp.p_less : p->cmp.p_greater, verdict_names[p->verdict], p->why[0] ? ": " : "",
 		    p->why);
@@ -800,9 +815,9 @@ static void report_points(struct run *r)
 		out_cell_str(o, settings(&r->s, p, set, sizeof(set)));
 		out_cell_u64(o, p->n);
 		if (p->n) {
-			out_cell_dbl(o, p->mean, "%.4g");
-			out_cell_dbl(o, p->lo, "%.4g");
-			out_cell_dbl(o, p->hi, "%.4g");
+			out_cell_unit(o, p->mean, metric_unit(r->s.metric));
+			out_cell_unit(o, p->lo, metric_unit(r->s.metric));
+			out_cell_unit(o, p->hi, metric_unit(r->s.metric));
 		} else {
 			out_cell_str(o, "-");
 			out_cell_str(o, "-");
@@ -850,19 +865,6 @@ static const struct point *pick_best(const struct run *r)
 static const char *const verdict_colors[] = {"#999999", "#000000", "#009E73", "#56B4E9", "#D55E00", "#E69F00",
 					     "#CC79A7"};
 
-/* The unit the metric's name says it is in: axes and cells then read
- * "1.35 GB/s" or "850 us", not 1.35e+09. */
-static enum html_unit metric_unit(const char *m)
-{
-	if (strstr(m, "bytes_per_sec") || strstr(m, "bytes_per_s"))
-		return HTML_RATE;
-	if (strstr(m, "_ns"))
-		return HTML_NS;
-	if (strstr(m, "bytes"))
-		return HTML_BYTES;
-	return HTML_NUM;
-}
-
 /* A point's values only, the dimensions' names being the axis title:
  * "4 / 16", "baseline", "confirm 4 / 16". */
 static const char *short_settings(const struct sweep *s, const struct point *p, char *buf, size_t len)
@@ -891,7 +893,7 @@ static const char *dim_names(const struct sweep *s, char *buf, size_t len)
 
 /* Every point's mean, 95% interval and runs, in the order measured, over
  * its settings; the baseline's interval as a band. */
-static void html_points(FILE *f, const struct run *r, const struct point *best, enum html_unit u)
+static void html_points(FILE *f, const struct run *r, const struct point *best, enum out_unit u)
 {
 	const struct sweep *s = &r->s;
 	double lo = INFINITY, hi = -INFINITY;
@@ -915,7 +917,7 @@ static void html_points(FILE *f, const struct run *r, const struct point *best, 
 	char set[512], names[256], title[320];
 	size_t n = r->npts ? r->npts : 1;
 	snprintf(title, sizeof(title), "settings: %s (in the order measured)", dim_names(s, names, sizeof(names)));
-	struct html_axis ax = {-0.5, (double)n - 0.5, HTML_NUM, false, true, title, 48};
+	struct html_axis ax = {-0.5, (double)n - 0.5, OUT_U_NUM, false, true, title, 48};
 	struct html_axis ay = {lo, hi, u, false, false, s->metric, 0};
 	struct html_plot pl;
 	html_plot_begin(&pl, f, "The metric at every point: mean, 95% interval, each run (grey); band: the baseline",
@@ -959,7 +961,7 @@ static void html_points(FILE *f, const struct run *r, const struct point *best, 
 /* Two dimensions: the grid as a heatmap of the mean (the search's own
  * measurement of each cell; a cell descent never visited stays empty),
  * each cell labelled with its mean and its difference from the baseline. */
-static void html_grid(FILE *f, const struct run *r, const struct point *best, enum html_unit u)
+static void html_grid(FILE *f, const struct run *r, const struct point *best, enum out_unit u)
 {
 	const struct sweep *s = &r->s;
 	if (s->ndims != 2)
@@ -973,8 +975,8 @@ static void html_grid(FILE *f, const struct run *r, const struct point *best, en
 		}
 	if (!(lo <= hi))
 		return;
-	struct html_axis ax = {-0.5, (double)dx->nvals - 0.5, HTML_NUM, false, true, dx->name, 0};
-	struct html_axis ay = {-0.5, (double)dy->nvals - 0.5, HTML_NUM, false, true, dy->name, 0};
+	struct html_axis ax = {-0.5, (double)dx->nvals - 0.5, OUT_U_NUM, false, true, dx->name, 0};
+	struct html_axis ay = {-0.5, (double)dy->nvals - 0.5, OUT_U_NUM, false, true, dy->name, 0};
 	struct html_plot pl;
 	char h[512], v[128], c[8], b1[32], tip[320];
 	snprintf(h, sizeof(h), "%s over the grid of %s and %s (%s is better; outlined: the best)", s->metric, dx->name,
@@ -995,7 +997,7 @@ static void html_grid(FILE *f, const struct run *r, const struct point *best, en
 		double x = p->idx[0], y = p->idx[1];
 		snprintf(tip, sizeof(tip), "%s=%s %s=%s: %s, %s", dx->name, sw_val_text(dx->vals[p->idx[0]], v, sizeof(v)),
 			 dy->name, sw_val_text(dy->vals[p->idx[1]], b1, sizeof(b1)),
-			 html_fmt(h, sizeof(h), p->mean, u), verdict_names[p->verdict]);
+			 out_fmt(h, sizeof(h), p->mean, u), verdict_names[p->verdict]);
 		html_rect(&pl, x - 0.48, y - 0.46, x + 0.48, y + 0.46, html_seq_color(c, t), tip);
 		if (p == bp)
 			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#000\" "
@@ -1003,7 +1005,7 @@ static void html_grid(FILE *f, const struct run *r, const struct point *best, en
 				html_px(&pl, x + 0.48) - html_px(&pl, x - 0.48), html_py(&pl, y - 0.46) - html_py(&pl, y + 0.46));
 		/* dark text on the light end of the scale */
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\">%s", html_px(&pl, x),
-			html_py(&pl, y) + 4, t > 0.6 ? "#000" : "#fff", html_fmt(h, sizeof(h), p->mean, u));
+			html_py(&pl, y) + 4, t > 0.6 ? "#000" : "#fff", out_fmt(h, sizeof(h), p->mean, u));
 		if (!p->baseline)
 			fprintf(f, " (%+.0f%%)", p->cmp.rel * 100);
 		fputs("</text>\n", f);
@@ -1027,7 +1029,7 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		err_msg("sweep: %s", why);
 		return EIO;
 	}
-	enum html_unit u = metric_unit(s->metric);
+	enum out_unit u = metric_unit(s->metric);
 	char set[512], b1[32], b2[32];
 	html_page_begin(f, "nfstune sweep");
 	fprintf(f, "<p>Profile <code>");
@@ -1057,7 +1059,7 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		fprintf(f, "</td><td>%zu</td>", p->n);
 		if (p->n) {
 			html_td(f, p->mean, u);
-			fprintf(f, "<td>%s..%s</td>", html_fmt(b1, sizeof(b1), p->lo, u), html_fmt(b2, sizeof(b2), p->hi, u));
+			fprintf(f, "<td>%s..%s</td>", out_fmt(b1, sizeof(b1), p->lo, u), out_fmt(b2, sizeof(b2), p->hi, u));
 		} else {
 			fprintf(f, "<td>-</td><td>-</td>");
 		}
@@ -1282,7 +1284,7 @@ int tune_sweep(struct out *o, const struct sweep_opts *so, const char *profile)
 		out_u64(o, "id", "Point", best->id, NULL);
 		out_str(o, "text", "Settings", settings(s, best, set, sizeof(set)));
 		out_json(o, "settings", settings_json(s, best));
-		out_dbl(o, "mean", "Mean", best->mean, "%.6g", NULL);
+		out_dbl_unit(o, "mean", "Mean", best->mean, metric_unit(s->metric));
 		out_dbl(o, "vs_baseline", "vs baseline", best->cmp.rel * 100, "%+.1f", "%");
 	} else {
 		out_str(o, "text", "Settings", rc == EX_OK ? "none better than the baseline with 95% confidence" : "-");
