@@ -170,7 +170,7 @@ static void percentiles(FILE *f, const struct cap_ana *a)
 	if (!hi)
 		return;
 	struct html_plot p;
-	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, OUT_U_SEC, false, false, "time since the first packet", 0};
+	struct html_axis x = {0, a->nbins, OUT_U_SEC, false, false, "time since the first packet", 0};
 	struct html_axis y = {(double)(lo ? lo : 1), (double)hi, OUT_U_NS, true, false, "latency (exchange), log scale", 0};
 	html_plot_begin(&p, f, "Latency percentiles per second (all operations)", W, H, 0, MR, &x, &y);
 	static const char *const names[] = {"p50", "p99", "p99.9"};
@@ -178,8 +178,8 @@ static void percentiles(FILE *f, const struct cap_ana *a)
 		html_line_begin(&p, html_color((unsigned)k), 1.6, NULL);
 		for (uint32_t i = 0; i < a->nbins; i++) {
 			const struct cap_bin *b = &a->bins[i];
-			if (b->has_p99)
-				html_line_pt(&p, i, (double)(k == 0 ? b->p50 : k == 1 ? b->p99 : b->p999));
+			if (b->has_p99) /* each second's value in its middle, as in the heatmap */
+				html_line_pt(&p, i + 0.5, (double)(k == 0 ? b->p50 : k == 1 ? b->p99 : b->p999));
 		}
 		html_line_end(&p);
 		html_plot_legend(&p, html_color((unsigned)k), names[k]);
@@ -201,7 +201,7 @@ static void series(FILE *f, const struct cap_ana *a, const char *title, const ch
 			vmax = v;
 	}
 	struct html_plot p;
-	struct html_axis x = {0, a->nbins > 1 ? a->nbins - 1 : 1, OUT_U_SEC, false, false, "time since the first packet", 0};
+	struct html_axis x = {0, a->nbins, OUT_U_SEC, false, false, "time since the first packet", 0};
 	struct html_axis y = {0, vmax > 0 ? vmax : 1, u, false, false, ytitle, 0};
 	html_plot_begin(&p, f, title, W, H, 0, MR, &x, &y);
 	int lines = which == 2 ? 2 : 1;
@@ -218,7 +218,7 @@ static void series(FILE *f, const struct cap_ana *a, const char *title, const ch
 				v = (double)b->infl_max;
 			else
 				v = (double)b->infl_area / 1e9; /* mean over the second */
-			html_line_pt(&p, i, v);
+			html_line_pt(&p, i + 0.5, v);
 		}
 		html_line_end(&p);
 	}

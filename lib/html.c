@@ -23,7 +23,7 @@ void html_page_begin(FILE *f, const char *title)
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", f);
 	html_esc(f, title);
 	fputs("</title>\n<style>body{font-family:sans-serif;margin:1.5em 2em;color:#222;max-width:1200px}"
-	      "table{border-collapse:collapse;font-size:13px;margin:.4em 0}"
+	      "table{border-collapse:collapse;font-size:13px;margin:.4em 0;display:block;overflow-x:auto;max-width:100%}"
 	      "td,th{border:1px solid #ccc;padding:2px 7px;text-align:right;white-space:nowrap}"
 	      "th{background:#f3f3f3}td.l,th.l,td:first-child{text-align:left}tr.best{background:#e3f1e6}"
 	      "h2{font-size:1.1em;margin:1.6em 0 .3em}p.warn{background:#fff4d6;border-left:4px solid #E69F00;"
@@ -308,7 +308,7 @@ void html_plot_note(struct html_plot *p, const char *text)
 	fputs("</text>\n", p->f);
 }
 
-void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit u, bool log, const char *title)
+void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit u, bool logscale, const char *title)
 {
 	char c[8], b[48];
 	int x = p->w - p->mr + 14, top = p->mt + 18, bh = p->h - p->mt - p->mb - 18;
@@ -320,9 +320,11 @@ void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit
 			top + bh * (31 - i) / 32.0, bh / 32.0 + 0.5, html_seq_color(c, (i + 0.5) / 32));
 	fprintf(p->f, "\n<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + 8, out_fmt(b, sizeof(b), hi, u));
 	fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh, out_fmt(b, sizeof(b), lo, u));
-	if (log && hi > lo * 100) {
-		double mid = sqrt(lo * hi);
-		fprintf(p->f, "<text x=\"%d\" y=\"%d\">%s</text>", x + 18, top + bh / 2 + 4, out_fmt(b, sizeof(b), mid, u));
+	if (logscale && hi > lo * 100) {
+		/* a decade between them, where it lies on the scale */
+		double mid = pow(10, round(log10(sqrt(lo * hi))));
+		fprintf(p->f, "<text x=\"%d\" y=\"%.0f\">%s</text>", x + 18,
+			top + bh * (1 - log(mid / lo) / log(hi / lo)) + 4, out_fmt(b, sizeof(b), mid, u));
 	}
 	fputc('\n', p->f);
 }

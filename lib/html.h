@@ -82,8 +82,8 @@ void html_plot_tick(struct html_plot *p, bool xaxis, double v, const char *text)
 void html_plot_legend(struct html_plot *p, const char *color, const char *name);
 /* A message in the middle of the frame ("too few RPCs to draw"). */
 void html_plot_note(struct html_plot *p, const char *text);
-/* A colour bar for a heatmap: values lo..hi in unit u (log scale when log). */
-void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit u, bool log, const char *title);
+/* A colour bar for a heatmap: values lo..hi in unit u (log scale when logscale). */
+void html_plot_colorbar(struct html_plot *p, double lo, double hi, enum out_unit u, bool logscale, const char *title);
 
 /* Colour i of the series palette (Okabe-Ito, cycling over 8). */
 const char *html_color(unsigned i);

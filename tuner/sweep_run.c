@@ -912,12 +912,23 @@ static void html_points(FILE *f, const struct run *r, const struct point *best, 
 		lo = 0;
 		hi = 1;
 	}
-	if (lo > 0 && lo < hi * 0.5)
-		lo = 0;
+	/* a metric no run took below zero (a rate) does not go below it because
+	 * an interval of three noisy runs does */
+	bool neg = false;
+	size_t longest = 0;
 	char set[512], names[256], title[320];
+	for (size_t i = 0; i < r->npts; i++) {
+		for (size_t k = 0; k < r->pts[i].n; k++)
+			neg |= r->pts[i].vals[k] < 0;
+		size_t l = strlen(short_settings(s, &r->pts[i], set, sizeof(set)));
+		longest = l > longest ? l : longest;
+	}
+	if (!neg && (lo < 0 || lo < hi * 0.5))
+		lo = 0;
 	size_t n = r->npts ? r->npts : 1;
 	snprintf(title, sizeof(title), "settings: %s (in the order measured)", dim_names(s, names, sizeof(names)));
-	struct html_axis ax = {-0.5, (double)n - 0.5, OUT_U_NUM, false, true, title, 48};
+	/* labels longer than 8 characters are turned: room below for them */
+	struct html_axis ax = {-0.5, (double)n - 0.5, OUT_U_NUM, false, true, title, longest > 8 ? 48 : 0};
 	struct html_axis ay = {lo, hi, u, false, false, s->metric, 0};
 	struct html_plot pl;
 	html_plot_begin(&pl, f, "The metric at every point: mean, 95% interval, each run (grey); band: the baseline",
