@@ -14,7 +14,7 @@
 # the issue asks for, every plot with data (non-empty lines, areas, rects
 # or points), both axes titled, ticks on both, and no "too few RPCs" note.
 # SCREENSHOTS=1 also writes docs/report.png, docs/attribution.png and
-# docs/sweep.png (the README shows them).
+# docs/sweep.png (the README shows them; optipng shrinks them when present).
 . "$(dirname "$0")/../lib.sh"
 skip_unless_root
 for c in chromium jq python3; do
@@ -200,6 +200,7 @@ EOF
 	if [ -n "${SCREENSHOTS:-}" ]; then
 		# the README's pictures: the top of each page, at 1200 pixels
 		chrome "file://$f" --screenshot="$ROOT/docs/$r.png" --window-size=1200,1500 >/dev/null
+		! command -v optipng >/dev/null || optipng -quiet -o2 "$ROOT/docs/$r.png"
 	fi
 done
 took
