@@ -480,11 +480,29 @@ static void infl_change(struct cap_ana *a, struct cap_conn *c, int delta, uint64
 		b->infl_max = (uint32_t)a->inflight;
 }
 
+unsigned cap_heat_row(uint64_t ns)
+{
+	if (ns < UINT64_C(1) << CAP_HEAT_MIN_BITS)
+		return 0;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(ns);
+	unsigned row = (msb - CAP_HEAT_MIN_BITS) * 2 + (unsigned)(ns >> (msb - 1) & 1);
+	return row < CAP_HEAT_ROWS ? row : CAP_HEAT_ROWS - 1;
+}
+
+uint64_t cap_heat_lo(unsigned row)
+{
+	uint64_t p = UINT64_C(1) << (CAP_HEAT_MIN_BITS + row / 2);
+	return row & 1 ? p + p / 2 : p;
+}
+
 static void bin_close(struct cap_ana *a)
 {
 	if (a->cur_hist && a->cur_hist->count && a->cur_bin < a->nbins) {
-		a->bins[a->cur_bin].p99 = hist_percentile(a->cur_hist, 99.0);
-		a->bins[a->cur_bin].has_p99 = 1;
+		struct cap_bin *b = &a->bins[a->cur_bin];
+		b->p50 = hist_percentile(a->cur_hist, 50.0);
+		b->p99 = hist_percentile(a->cur_hist, 99.0);
+		b->p999 = hist_percentile(a->cur_hist, 99.9);
+		b->has_p99 = 1;
 	}
 	if (a->cur_hist)
 		hist_init(a->cur_hist);
@@ -498,6 +516,7 @@ static void series_rpc(struct cap_ana *a, uint64_t ts, uint64_t exch, uint64_t b
 		return;
 	b->ops++;
 	b->bytes += bytes;
+	b->heat[cap_heat_row(exch)]++;
 	if (!a->cur_hist) {
 		if (!(a->cur_hist = malloc(sizeof(*a->cur_hist))))
 			return;

@@ -101,10 +101,21 @@ struct cap_conn {
 	struct cap_client *cl;
 };
 
+/* Heatmap rows of a bin: exchange times in half octaves (2^k, 1.5 * 2^k)
+ * from 2^7 ns (128 ns; below: the first row) to 2^37 ns (137 s; above: the
+ * last row). A shift and a mask per RPC, no logarithm. */
+#define CAP_HEAT_MIN_BITS 7
+#define CAP_HEAT_ROWS 60
+
 struct cap_bin {
-	uint64_t ops, bytes, p99, infl_area;
+	uint64_t ops, bytes, p50, p99, p999, infl_area;
 	uint32_t infl_max, has_p99;
+	uint32_t heat[CAP_HEAT_ROWS];
 };
+
+/* ana.c: the row of exchange time ns, and a row's lower bound */
+unsigned cap_heat_row(uint64_t ns);
+uint64_t cap_heat_lo(unsigned row);
 
 struct cap_frag {                 /* an RPC over UDP split in IP fragments */
 	uint8_t used, have_last, waiting, fam, dir, kind;

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -349,9 +350,13 @@ static void ops_json(struct at_ctx *x, struct out *o)
 	out_end(o);
 }
 
-static double us(double ns)
+/* "91.6 us / 1.56 ms": p50 and p99 of h */
+static const char *p50_p99(char *buf, size_t len, const struct hist *h)
 {
-	return ns / 1000.0;
+	char a[24], b[24];
+	snprintf(buf, len, "%s / %s", out_fmt(a, sizeof(a), (double)hist_percentile(h, 50), OUT_U_NS),
+		 out_fmt(b, sizeof(b), (double)hist_percentile(h, 99), OUT_U_NS));
+	return buf;
 }
 
 static void ops_text(struct at_ctx *x, struct out *o)
@@ -362,12 +367,12 @@ static void ops_text(struct at_ctx *x, struct out *o)
 	int gk[AT_NSH];
 	cols[nc++] = (struct out_col){"op", "Op"};
 	cols[nc++] = (struct out_col){"count", "RPCs"};
-	cols[nc++] = (struct out_col){"total", "total p50/p99 us"};
+	cols[nc++] = (struct out_col){"total", "total p50 / p99"};
 	for (int k = 0; k < AT_NSH; k++) {
 		if (x->grp[k] != k)
 			continue;
 		at_group_name(x->grp, (unsigned)k, g, sizeof(g));
-		snprintf(titles[ng][0], 64, "%s p50/p99", g);
+		snprintf(titles[ng][0], 64, "%s p50 / p99", g);
 		snprintf(titles[ng][1], 64, "%s %%time", g);
 		snprintf(titles[ng][2], 64, "%s tail%%", g);
 		cols[nc++] = (struct out_col){NULL, titles[ng][0]};
@@ -375,7 +380,7 @@ static void ops_text(struct at_ctx *x, struct out *o)
 		cols[nc++] = (struct out_col){NULL, titles[ng][2]};
 		gk[ng++] = k;
 	}
-	out_table_begin(o, NULL, "Attribution per op (us; %time: part of all time, tail%: part of the time of RPCs above the op's p99)",
+	out_table_begin(o, NULL, "Attribution per op (%time: part of all time, tail%: part of the time of RPCs above the op's p99)",
 			cols, nc);
 	for (unsigned op = 0; op <= AT_ALL; op++) {
 		const struct at_opst *s = &x->ops[op];
@@ -385,14 +390,10 @@ static void ops_text(struct at_ctx *x, struct out *o)
 		out_row_begin(o);
 		out_cell_str(o, op_key(op));
 		out_cell_u64(o, s->n);
-		snprintf(b, sizeof(b), "%.1f / %.1f", us((double)hist_percentile(s->tot, 50)),
-			 us((double)hist_percentile(s->tot, 99)));
-		out_cell_str(o, b);
+		out_cell_str(o, p50_p99(b, sizeof(b), s->tot));
 		for (unsigned i = 0; i < ng; i++) {
 			int k = gk[i];
-			snprintf(b, sizeof(b), "%.1f / %.1f", us((double)hist_percentile(s->sh[k], 50)),
-				 us((double)hist_percentile(s->sh[k], 99)));
-			out_cell_str(o, b);
+			out_cell_str(o, p50_p99(b, sizeof(b), s->sh[k]));
 			out_cell_dbl(o, 100 * part(s->sum[k], s->sum_tot), "%.1f");
 			out_cell_dbl(o, 100 * part(s->tail_sum[k], s->tail_tot), "%.1f");
 		}
@@ -482,98 +483,271 @@ void at_report(struct at_ctx *x, struct out *o)
 
 /* ---- HTML -------------------------------------------------------------------------- */
 
-static const char *const hcolors[AT_NSH] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"};
+/* The pieces a bar is drawn in: the measured groups in order, the host
+ * split at vnet when host-in was captured (as the CSV splits it). Colours
+ * stay with the share in every plot (Okabe-Ito: blue, vermillion, reddish
+ * purple, green, orange). */
+enum { SEG_MAX = AT_NSH + 1 };
+struct seg {
+	char name[48];
+	const char *color;
+	int k;   /* share (group start) */
+	int sub; /* host part: 0 vnet, 1 bridge, -1 whole group */
+};
 
-static void legend(FILE *f, const struct at_ctx *x, int y)
+static unsigned segs(const struct at_ctx *x, struct seg *sg)
 {
-	char g[48];
-	int lx = 10;
+	static const unsigned col[AT_NSH] = {0, 1, 2, 3};
+	unsigned n = 0;
+	bool split = has_sub(x) && x->grp[AT_S_HOST] == AT_S_HOST && x->grp[AT_S_WIRE] != AT_S_HOST;
 	for (int k = 0; k < AT_NSH; k++) {
 		if (x->grp[k] != k)
 			continue;
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", lx, y,
-			hcolors[k], lx + 16, y + 10);
-		html_esc(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
-		fputs("</text>\n", f);
-		lx += 130;
+		if (k == AT_S_HOST && split) {
+			sg[n++] = (struct seg){"host vnet", html_color(1), k, 0};
+			sg[n++] = (struct seg){"host bridge", html_color(4), k, 1};
+			continue;
+		}
+		sg[n] = (struct seg){"", html_color(col[k]), k, -1};
+		at_group_name(x->grp, (unsigned)k, sg[n].name, sizeof(sg[n].name));
+		n++;
 	}
+	return n;
 }
 
-/* One horizontal bar of 100%: each group's part of the time. */
-static void bar(FILE *f, const struct at_ctx *x, int y, const int64_t *sum, int64_t tot, const char *label)
+/* The value of segment g out of a group vector and the host's parts. */
+static int64_t seg_val(const struct seg *g, const int64_t *v, const int64_t *sub)
 {
-	const double bx = 170, bw = 560;
-	double pos = bx, neg = 0;
-	for (int k = 0; k < AT_NSH; k++)
-		if (x->grp[k] == k && sum[k] > 0)
-			neg += (double)sum[k];
-	fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\">", bx - 6, y + 13);
-	html_esc(f, label);
-	fputs("</text>\n", f);
-	for (int k = 0; k < AT_NSH; k++) {
-		if (x->grp[k] != k || sum[k] <= 0 || neg <= 0)
+	return g->sub < 0 ? v[g->k] : sub[g->sub];
+}
+
+static void legend(struct html_plot *p, const struct seg *sg, unsigned ns)
+{
+	for (unsigned i = 0; i < ns; i++)
+		html_plot_legend(p, sg[i].color, sg[i].name);
+}
+
+/* Segments laid end to end from x0 on row y (negative parts, an offset's
+ * error, are not drawn: the table has them); a label inside each one wide
+ * enough to hold it. pct: label as a part of tot, else as a time. */
+static void stack(struct html_plot *p, const struct seg *sg, unsigned ns, double y, const int64_t *v,
+		  const int64_t *sub, int64_t tot, bool pct)
+{
+	double pos = 0;
+	for (unsigned i = 0; i < ns; i++) {
+		double w = (double)seg_val(&sg[i], v, sub);
+		if (!(w > 0))
 			continue;
-		double w = bw * (double)sum[k] / neg;
-		fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"><title>%.1f%%</title></rect>", pos,
-			y, w, hcolors[k], 100 * part(sum[k], tot));
-		if (w > 34)
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#fff\">%.0f%%</text>", pos + 3, y + 13,
-				100 * part(sum[k], tot));
+		if (pct)
+			w = part((int64_t)w, tot);
+		char tip[96], val[32];
+		if (pct)
+			snprintf(val, sizeof(val), "%.0f%%", 100 * w);
+		else
+			out_fmt(val, sizeof(val), w, OUT_U_NS);
+		snprintf(tip, sizeof(tip), "%s: %s", sg[i].name, val);
+		html_rect(p, pos, y - 0.38, pos + w, y + 0.38, sg[i].color, tip);
+		if (html_px(p, pos + w) - html_px(p, pos) > 7.0 * (double)strlen(val) + 4)
+			fprintf(p->f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#fff\">%s</text>", html_px(p, pos) + 3,
+				html_py(p, y) + 4, val);
 		pos += w;
 	}
-	fputc('\n', f);
+	fputc('\n', p->f);
 }
 
-static void bars(FILE *f, const struct at_ctx *x)
+static void bars(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned ns)
 {
 	unsigned n = 0;
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		n += x->ops[op].n > 0;
-	int h = 40 + (int)n * 50;
-	fputs("<h2>Share of latency per operation: all RPCs and the tail (above the op's p99)</h2>\n", f);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n", h);
-	legend(f, x, 8);
-	int y = 34;
+	struct html_plot p;
+	struct html_axis ax = {0, 1, OUT_U_FRAC, false, false, "part of the latency (sum over the RPCs)", 0};
+	struct html_axis ay = {-0.6, 2.0 * n - 0.4, OUT_U_NUM, false, true, "operation", 0};
+	html_plot_begin(&p, f, "Share of latency per operation: all RPCs and the tail (above the op's p99)", 1000,
+			80 + (int)n * 46, 170, 150, &ax, &ay);
+	legend(&p, sg, ns);
+	double y = 2.0 * n - 1;
 	for (unsigned op = 0; op <= AT_ALL; op++) {
 		const struct at_opst *s = &x->ops[op];
 		char l[96];
 		if (!s->n)
 			continue;
 		snprintf(l, sizeof(l), "%s all (%" PRIu64 ")", op_key(op), s->n);
-		bar(f, x, y, s->sum, s->sum_tot, l);
+		html_plot_tick(&p, false, y, l);
+		stack(&p, sg, ns, y, s->sum, s->sub, s->sum_tot, true);
 		snprintf(l, sizeof(l), "%s tail (%" PRIu64 ")", op_key(op), s->tail_n);
-		bar(f, x, y + 22, s->tail_sum, s->tail_tot, l);
-		y += 50;
+		html_plot_tick(&p, false, y - 1, l);
+		stack(&p, sg, ns, y - 1, s->tail_sum, s->tail_sub, s->tail_tot, true);
+		y -= 2;
 	}
-	fputs("</svg>\n", f);
+	html_plot_end(&p);
 }
 
-static void timeseries(FILE *f, const struct at_ctx *x)
+/* Per op: total and each share's p50 / p99; then each segment's part of
+ * all the time and of the tail's: the numbers behind the bars, small
+ * segments included. */
+static void op_tables(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned ns)
 {
-	const int W = 760, H = 300, ML = 70, MR = 20, MT = 30, MB = 40;
+	char g[48];
+	for (int t = 0; t < 2; t++) {
+		html_h2(f, t ? "Part of all the time and of the tail's (above the op's p99), per operation"
+			     : "Latency per operation: p50 / p99 of the total and of each share");
+		fputs("<table><tr><th class=\"l\">Op</th><th>RPCs</th>", f);
+		if (!t) {
+			fputs("<th>total p50</th><th>p99</th>", f);
+			for (int k = 0; k < AT_NSH; k++)
+				if (x->grp[k] == k) {
+					html_th(f, at_group_name(x->grp, (unsigned)k, g, sizeof(g)), " p50");
+					fputs("<th>p99</th>", f);
+				}
+		} else {
+			fputs("<th>tail RPCs</th>", f);
+			for (unsigned i = 0; i < ns; i++) {
+				html_th(f, sg[i].name, " all");
+				fputs("<th>tail</th>", f);
+			}
+		}
+		fputs("</tr>\n", f);
+		for (unsigned op = 0; op <= AT_ALL; op++) {
+			const struct at_opst *s = &x->ops[op];
+			if (!s->n)
+				continue;
+			fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td>", op_key(op), s->n);
+			if (!t) {
+				html_td(f, (double)hist_percentile(s->tot, 50), OUT_U_NS);
+				html_td(f, (double)hist_percentile(s->tot, 99), OUT_U_NS);
+				for (int k = 0; k < AT_NSH; k++)
+					if (x->grp[k] == k) {
+						html_td(f, (double)hist_percentile(s->sh[k], 50), OUT_U_NS);
+						html_td(f, (double)hist_percentile(s->sh[k], 99), OUT_U_NS);
+					}
+			} else {
+				fprintf(f, "<td>%" PRIu64 "</td>", s->tail_n);
+				for (unsigned i = 0; i < ns; i++) {
+					html_td(f, part(seg_val(&sg[i], s->sum, s->sub), s->sum_tot), OUT_U_FRAC);
+					html_td(f, part(seg_val(&sg[i], s->tail_sum, s->tail_sub), s->tail_tot), OUT_U_FRAC);
+				}
+			}
+			fputs("</tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	}
+}
+
+#define SLOWEST 20
+
+struct slow {
+	uint64_t i; /* record */
+	struct at_split sp;
+};
+
+/* One pass over the attributed RPCs: the SLOWEST slowest, and every
+ * RPC's (bin, total) for the percentiles per bin. */
+struct tl {
+	int64_t bin, tot;
+};
+
+static int cmp_tl(const void *a, const void *b)
+{
+	const struct tl *p = a, *q = b;
+	if (p->bin != q->bin)
+		return p->bin < q->bin ? -1 : 1;
+	return (p->tot > q->tot) - (p->tot < q->tot);
+}
+
+static int64_t bin_of(const struct at_ctx *x, const struct at_rec *r, const struct at_split *sp)
+{
+	int64_t t = r->t[sp->inner][AT_CF] - at_clock_at(&x->clk[sp->inner], r->t[sp->inner][AT_CF]);
+	return x->binw ? (t - x->bin0) / x->binw : 0;
+}
+
+static unsigned scan(const struct at_ctx *x, struct slow *top, struct tl *tl, uint64_t *ntl)
+{
+	unsigned n = 0;
+	*ntl = 0;
+	for (uint64_t i = 0; i < x->nrecs; i++) {
+		const struct at_rec *r = at_rec_at(x, i);
+		struct at_split sp;
+		unsigned m = r->mask & x->given;
+		if (m != x->given || at_split(r->t, m, x->clk, x->by_last, &sp))
+			continue;
+		if (tl && *ntl < x->complete)
+			tl[(*ntl)++] = (struct tl){bin_of(x, r, &sp), sp.total};
+		if (n == SLOWEST && sp.total <= top[n - 1].sp.total)
+			continue;
+		unsigned j = n < SLOWEST ? n++ : n - 1; /* insertion, slowest first */
+		while (j > 0 && top[j - 1].sp.total < sp.total) {
+			top[j] = top[j - 1];
+			j--;
+		}
+		top[j] = (struct slow){i, sp};
+	}
+	return n;
+}
+
+/* The slowest RPCs, each a bar from its call to its completion split into
+ * the shares in order (where its time went, inside out). */
+static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned ns, const struct slow *top,
+		      unsigned n)
+{
+	if (!n)
+		return;
+	struct html_plot p;
+	char h[96];
+	snprintf(h, sizeof(h), "The %u slowest RPCs, each split into its shares", n);
+	struct html_axis ax = {0, (double)top[0].sp.total, OUT_U_NS, false, false, "time from the call (inside out)", 0};
+	struct html_axis ay = {0.4, n + 0.6, OUT_U_NUM, false, true, "RPC, slowest first", 0};
+	html_plot_begin(&p, f, h, 1000, 70 + (int)n * 20, 170, 150, &ax, &ay);
+	legend(&p, sg, ns);
+	for (unsigned i = 0; i < n; i++) {
+		const struct at_rec *r = at_rec_at(x, top[i].i);
+		char l[48];
+		double y = n - i;
+		snprintf(l, sizeof(l), "%s 0x%08" PRIx32, at_op_name(r), r->xid);
+		html_plot_tick(&p, false, y, l);
+		int64_t sub[2] = {top[i].sp.host_vnet, top[i].sp.host_bridge};
+		stack(&p, sg, ns, y, top[i].sp.v, sub, top[i].sp.total, false);
+	}
+	html_plot_end(&p);
+	fputs("<table><tr><th class=\"l\">Op</th><th class=\"l\">XID</th><th>Start</th><th>Total</th>", f);
+	for (unsigned k = 0; k < ns; k++)
+		html_th(f, sg[k].name, NULL);
+	fputs("</tr>\n", f);
+	for (unsigned i = 0; i < n; i++) {
+		const struct at_rec *r = at_rec_at(x, top[i].i);
+		int64_t sub[2] = {top[i].sp.host_vnet, top[i].sp.host_bridge};
+		fprintf(f, "<tr><td>%s</td><td class=\"l\">0x%08" PRIx32 "</td>", at_op_name(r), r->xid);
+		html_td(f, (double)(bin_of(x, r, &top[i].sp) * x->binw) / 1e9, OUT_U_SEC);
+		html_td(f, (double)top[i].sp.total, OUT_U_NS);
+		for (unsigned k = 0; k < ns; k++)
+			html_td(f, (double)seg_val(&sg[k], top[i].sp.v, sub), OUT_U_NS);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void timeseries(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned ns)
+{
 	double vmax = 1, tmax = x->nbins > 1 ? (double)(x->nbins - 1) * (double)x->binw / 1e9 : 1;
 	for (uint32_t i = 0; i < x->nbins; i++)
-		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n / 1000 > vmax)
-			vmax = (double)x->bins[i].tot / (double)x->bins[i].n / 1000;
-	fputs("<h2>Mean share per RPC over time (stacked, us)</h2>\n", f);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n", W, H);
-	legend(f, x, 8);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", ML, MT,
-		W - ML - MR, H - MT - MB);
-	for (int k = 0; k <= 4; k++) {
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>", ML - 4,
-			H - MB - (H - MT - MB) * k / 4.0 + 4, vmax * k / 4);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3gs</text>\n",
-			ML + (W - ML - MR) * k / 4.0, H - MB + 14, tmax * k / 4);
-	}
+		if (x->bins[i].n && (double)x->bins[i].tot / (double)x->bins[i].n > vmax)
+			vmax = (double)x->bins[i].tot / (double)x->bins[i].n;
+	struct html_plot p;
+	struct html_axis ax = {0, tmax, OUT_U_SEC, false, false, "time since the first RPC", 0};
+	struct html_axis ay = {0, vmax, OUT_U_NS, false, false, "mean latency per RPC", 0};
+	html_plot_begin(&p, f, "Mean share per RPC over time (stacked)", 1000, 300, 0, 150, &ax, &ay);
+	for (unsigned i = 0; i < ns; i++)
+		if (sg[i].sub <= 0) {
+			char g[48];
+			html_plot_legend(&p, sg[i].color, sg[i].sub < 0 ? sg[i].name
+									   : at_group_name(x->grp, AT_S_HOST, g, sizeof(g)));
+		}
 	/* stacked areas, outermost share on top: each polygon runs along the
 	 * cumulative sum up to its share and back along the one below */
 	for (int k = AT_NSH - 1; k >= 0; k--) {
 		if (x->grp[k] != k)
 			continue;
-		fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.8\" points=\"", hcolors[k]);
+		html_area_begin(&p, html_color(k == AT_S_GUEST ? 0 : k == AT_S_HOST ? 1 : k == AT_S_WIRE ? 2 : 3));
 		for (int pass = 0; pass < 2; pass++) {
 			for (uint32_t j = 0; j < x->nbins; j++) {
 				uint32_t i = pass ? x->nbins - 1 - j : j;
@@ -581,41 +755,95 @@ static void timeseries(FILE *f, const struct at_ctx *x)
 				double acc = 0, n = b->n ? (double)b->n : 1;
 				for (int q = 0; q <= k - pass; q++)
 					if (x->grp[q] == q && b->sum[q] > 0)
-						acc += (double)b->sum[q] / n / 1000;
+						acc += (double)b->sum[q] / n;
 				if (pass && k == 0)
 					acc = 0;
-				double t = (double)i * (double)x->binw / 1e9;
-				fprintf(f, "%.1f,%.1f ", ML + (W - ML - MR) * t / tmax,
-					H - MB - (H - MT - MB) * (acc > vmax ? vmax : acc) / vmax);
+				html_line_pt(&p, (double)i * (double)x->binw / 1e9, acc);
 			}
 		}
-		fputs("\"/>\n", f);
+		html_line_end(&p);
 	}
-	fputs("</svg>\n", f);
+	html_plot_end(&p);
+}
+
+/* p50, p99 and max of the total per bin: when the tail happened, not
+ * only how the mean moved. */
+static void tail_over_time(FILE *f, const struct at_ctx *x, struct tl *tl, uint64_t n)
+{
+	if (!n)
+		return;
+	qsort(tl, n, sizeof(*tl), cmp_tl);
+	double tmax = x->nbins > 1 ? (double)(x->nbins - 1) * (double)x->binw / 1e9 : 1;
+	struct html_plot p;
+	char h[128], b[24];
+	snprintf(h, sizeof(h), "Latency per %s over time: p50, p99 and the slowest RPC (total)",
+		 out_fmt(b, sizeof(b), (double)x->binw / 1e9, OUT_U_SEC));
+	struct html_axis ax = {0, tmax, OUT_U_SEC, false, false, "time since the first RPC", 0};
+	struct html_axis ay = {fmax(1, (double)tl[0].tot), 1, OUT_U_NS, true, false, "latency per RPC, log scale", 0};
+	for (uint64_t i = 0; i < n; i++) {
+		ay.lo = fmin(ay.lo, fmax(1, (double)tl[i].tot));
+		ay.hi = fmax(ay.hi, (double)tl[i].tot);
+	}
+	html_plot_begin(&p, f, h, 1000, 300, 0, 150, &ax, &ay);
+	static const char *const names[] = {"p50", "p99", "max"};
+	for (int k = 0; k < 3; k++) {
+		html_line_begin(&p, html_color((unsigned)k == 0 ? 0 : k == 1 ? 1 : 6), 1.6, k == 2 ? "3 2" : NULL);
+		for (uint64_t i = 0; i < n;) {
+			uint64_t j = i;
+			while (j < n && tl[j].bin == tl[i].bin)
+				j++;
+			uint64_t c = j - i; /* the bin's RPCs, sorted by total */
+			uint64_t at = k == 0 ? (c + 1) / 2 : k == 1 ? (c * 99 + 99) / 100 : c;
+			html_line_pt(&p, (double)tl[i].bin * (double)x->binw / 1e9, (double)tl[i + at - 1].tot);
+			i = j;
+		}
+		html_line_end(&p);
+		html_plot_legend(&p, html_color((unsigned)k == 0 ? 0 : k == 1 ? 1 : 6), names[k]);
+	}
+	html_plot_end(&p);
 }
 
 int at_html(struct at_ctx *x, FILE *f)
 {
-	char v[256], b1[32];
-	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nfscap attribute</title>\n"
-	      "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}"
-	      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
-	      "h2{font-size:1.1em;margin-top:1.5em}</style></head><body>\n<h1>Where the time goes</h1>\n", f);
-	fputs("<table><tr><th>Point</th><th>File</th><th>NFS RPCs</th><th>Matched</th><th>Missing</th><th>Extra</th>"
-	      "<th>Clock offset</th><th>&#177;</th></tr>\n", f);
+	char v[256], b1[32], g[48];
+	struct seg sg[SEG_MAX];
+	unsigned ns = segs(x, sg);
+	html_page_begin(f, "nfscap attribute: where the time goes");
+	fputs("<table><tr><th class=\"l\">Point</th><th class=\"l\">File</th><th>NFS RPCs</th><th>Matched</th>"
+	      "<th>Missing</th><th>Extra</th><th>Clock offset</th><th>&#177;</th></tr>\n", f);
 	for (int p = 0; p < AT_NPT; p++) {
 		if (!(x->given & 1u << p))
 			continue;
 		const struct at_point *pt = &x->pt[p];
 		int64_t th = at_clock_at(&x->clk[p], x->clk[p].tref);
-		fprintf(f, "<tr><td>%s</td><td>", at_point_names[p]);
+		fprintf(f, "<tr><td>%s</td><td class=\"l\">", at_point_names[p]);
 		html_esc(f, pt->file);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%s%s</td>",
 			pt->rpcs, pt->matched, pt->missing, pt->extra, th < 0 ? "-" : "+",
-			out_fmt_ns(v, sizeof(v), (uint64_t)llabs(th)));
-		fprintf(f, "<td>%s</td></tr>\n", out_fmt_ns(b1, sizeof(b1), (uint64_t)x->clk[p].unc_ns));
+			out_fmt(v, sizeof(v), (double)llabs(th), OUT_U_NS));
+		fprintf(f, "<td>%s</td></tr>\n", out_fmt(b1, sizeof(b1), (double)x->clk[p].unc_ns, OUT_U_NS));
 	}
-	fputs("</table>\n<h2>Verdicts</h2>\n<ul>\n", f);
+	fputs("</table>\n", f);
+	/* what was not measured, in the reader's words */
+	for (int k = 0; k < AT_NSH; k++) {
+		if (x->grp[k] < 0) {
+			snprintf(v, sizeof(v), "%s: not measured (%s)", at_share_names[k],
+				 k == AT_S_GUEST ? "no --app: give nfsbench's per-RPC trace to measure the guest"
+						 : "no capture point inside it");
+			html_warn(f, v);
+		} else if (x->grp[k] == k && k + 1 < AT_NSH && x->grp[k + 1] == k) {
+			snprintf(v, sizeof(v), "%s: reported together (a capture point between them is missing)",
+				 at_group_name(x->grp, (unsigned)k, g, sizeof(g)));
+			html_warn(f, v);
+		}
+	}
+	if (x->incomplete) {
+		snprintf(v, sizeof(v), "%" PRIu64 " RPCs were missing at some point: left out here (in the CSV).",
+			 x->incomplete);
+		html_warn(f, v);
+	}
+	html_h2(f, "Verdicts");
+	fputs("<ul>\n", f);
 	for (unsigned op = 0; op <= AT_ALL; op++)
 		if (x->ops[op].n) {
 			fputs("<li>", f);
@@ -623,12 +851,19 @@ int at_html(struct at_ctx *x, FILE *f)
 			fputs("</li>\n", f);
 		}
 	fputs("</ul>\n", f);
-	if (x->complete) {
-		bars(f, x);
-		timeseries(f, x);
-	} else {
-		fputs("<p>No RPC was seen at every point: nothing to draw.</p>\n", f);
+	if (!x->complete) {
+		html_warn(f, "No RPC was seen at every point: nothing to draw.");
+		return html_page_end(f);
 	}
-	fputs("</body></html>\n", f);
-	return ferror(f) ? 5 : 0; /* EIO */
+	bars(f, x, sg, ns);
+	op_tables(f, x, sg, ns);
+	struct slow top[SLOWEST];
+	uint64_t ntl = 0;
+	struct tl *tl = malloc(x->complete * sizeof(*tl));
+	unsigned nslow = scan(x, top, tl, &ntl);
+	waterfall(f, x, sg, ns, top, nslow);
+	tail_over_time(f, x, tl, tl ? ntl : 0);
+	free(tl);
+	timeseries(f, x, sg, ns);
+	return html_page_end(f);
 }

@@ -302,7 +302,8 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 void cap_csv_header(FILE *f);
 void cap_csv_row(FILE *f, const struct cap_rpc *r);
 /* html.c */
-int cap_html(struct cap_ana *a, FILE *f, const char *const *files, unsigned nfiles);
+/* readerr: why reading stopped early (shown as a warning), or NULL */
+int cap_html(struct cap_ana *a, FILE *f, const char *const *files, unsigned nfiles, const char *readerr);
 
 /* input.c: read files (or "-") merged by time, or a live interface. Errors
  * are written to err as one line naming the file and packet. */

@@ -342,7 +342,7 @@ static int run(int argc, char **argv, bool live)
 	if (!rc || s.packets) {
 		cap_ana_finish(a);
 		if (html) {
-			int hr = cap_html(a, html, files, nfiles);
+			int hr = cap_html(a, html, files, nfiles, e[0] ? e : NULL);
 			if (html != stdout ? fclose(html) && !hr : fflush(html) && !hr)
 				hr = errno;
 			html = NULL;

@@ -122,11 +122,6 @@ static void lat_json(struct out *o, const char *key, const struct hist *h)
 	out_end(o);
 }
 
-static double us(uint64_t ns)
-{
-	return (double)ns / 1000.0;
-}
-
 static void ops_json(struct out *o, const struct cap_ana *a, unsigned first, unsigned last, unsigned vers)
 {
 	char buf[48];
@@ -161,9 +156,9 @@ static void ops_json(struct out *o, const struct cap_ana *a, unsigned first, uns
 static const struct out_col op_cols[] = {
 	{"op", "Op"}, {"count", "Count"}, {"errors", "Errors"}, {"bytes", "Bytes"},
 	{"ops", "In compounds"},
-	{"exch_mean_us", "Exch mean us"}, {"exch_p50_us", "p50"}, {"exch_p90_us", "p90"},
+	{"exch_mean_us", "Exch mean"}, {"exch_p50_us", "p50"}, {"exch_p90_us", "p90"},
 	{"exch_p99_us", "p99"}, {"exch_p999_us", "p99.9"}, {"exch_max_us", "max"},
-	{"srt_mean_us", "SRT mean us"}, {"srt_p99_us", "SRT p99"},
+	{"srt_mean_us", "SRT mean"}, {"srt_p99_us", "SRT p99"},
 };
 
 static void ops_text(struct out *o, const struct cap_ana *a, unsigned first, unsigned last, unsigned vers,
@@ -189,7 +184,7 @@ static void ops_text(struct out *o, const struct cap_ana *a, unsigned first, uns
 		out_cell_str(o, cap_op_name(op));
 		out_cell_u64(o, s->count);
 		out_cell_u64(o, s->errors);
-		out_cell_u64(o, s->bytes);
+		out_cell_unit(o, (double)s->bytes, OUT_U_BYTES);
 		if (vers == 4) {
 			if (op == CAP_OP_V4_COMPOUND || op == CAP_OP_V4_NULL)
 				out_cell_str(o, "");
@@ -197,14 +192,14 @@ static void ops_text(struct out *o, const struct cap_ana *a, unsigned first, uns
 				out_cell_u64(o, s->in_compounds);
 		}
 		if (s->exch && s->exch->count) {
-			out_cell_dbl(o, hist_mean(s->exch) / 1000.0, "%.1f");
-			out_cell_dbl(o, us(hist_percentile(s->exch, 50)), "%.1f");
-			out_cell_dbl(o, us(hist_percentile(s->exch, 90)), "%.1f");
-			out_cell_dbl(o, us(hist_percentile(s->exch, 99)), "%.1f");
-			out_cell_dbl(o, us(hist_percentile(s->exch, 99.9)), "%.1f");
-			out_cell_dbl(o, us(s->exch->max), "%.1f");
-			out_cell_dbl(o, hist_mean(s->srt) / 1000.0, "%.1f");
-			out_cell_dbl(o, us(hist_percentile(s->srt, 99)), "%.1f");
+			out_cell_unit(o, hist_mean(s->exch), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(s->exch, 50), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(s->exch, 90), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(s->exch, 99), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(s->exch, 99.9), OUT_U_NS);
+			out_cell_unit(o, (double)s->exch->max, OUT_U_NS);
+			out_cell_unit(o, hist_mean(s->srt), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(s->srt, 99), OUT_U_NS);
 		}
 		out_row_end(o);
 	}
@@ -286,12 +281,12 @@ static void conns_table(struct out *o, const struct cap_ana *a)
 {
 	static const struct out_col cols[] = {
 		{"client", "Client"}, {"server", "Server"}, {"proto", "Proto"}, {"rpcs", "RPCs"},
-		{"errors", "Errors"}, {"bytes", "Bytes"}, {"exchange_mean_ns", "Exch mean us"},
-		{"exchange_p99_ns", "Exch p99 us"}, {"exchange_max_ns", "Exch max us"},
-		{"srt_mean_ns", "SRT mean us"}, {"inflight_max", "In flight max"},
+		{"errors", "Errors"}, {"bytes", "Bytes"}, {"exchange_mean_ns", "Exch mean"},
+		{"exchange_p99_ns", "Exch p99"}, {"exchange_max_ns", "Exch max"},
+		{"srt_mean_ns", "SRT mean"}, {"inflight_max", "In flight max"},
 		{"inflight_mean", "In flight mean"}, {"retransmissions", "Retrans"},
 		{"out_of_order", "OOO"}, {"dup_acks", "Dup ACKs"}, {"zero_window", "Zero win"},
-		{"window_full", "Win full"}, {"handshake_rtt_ns", "Handshake RTT us"},
+		{"window_full", "Win full"}, {"handshake_rtt_ns", "Handshake RTT"},
 		{"gaps", "Gaps"}, {"hidden_headers", "Hidden hdrs"}, {"orphan_replies", "Orphans"},
 		{"unanswered", "Unanswered"},
 	};
@@ -329,16 +324,17 @@ static void conns_table(struct out *o, const struct cap_ana *a)
 		out_cell_str(o, c->proto == 6 ? "tcp" : "udp");
 		out_cell_u64(o, c->rpcs);
 		out_cell_u64(o, c->errors);
-		out_cell_u64(o, c->bytes);
 		if (text) {
-			out_cell_dbl(o, mean / 1000.0, "%.1f");
+			out_cell_unit(o, (double)c->bytes, OUT_U_BYTES);
+			out_cell_unit(o, mean, OUT_U_NS);
 			if (c->exch)
-				out_cell_dbl(o, us(hist_percentile(c->exch, 99)), "%.1f");
+				out_cell_unit(o, (double)hist_percentile(c->exch, 99), OUT_U_NS);
 			else
 				out_cell_str(o, "-");
-			out_cell_dbl(o, us(c->exch_max), "%.1f");
-			out_cell_dbl(o, smean / 1000.0, "%.1f");
+			out_cell_unit(o, (double)c->exch_max, OUT_U_NS);
+			out_cell_unit(o, smean, OUT_U_NS);
 		} else {
+			out_cell_u64(o, c->bytes);
 			out_cell_dbl(o, mean, "%.0f");
 			if (c->exch)
 				out_cell_u64(o, hist_percentile(c->exch, 99));
@@ -355,7 +351,7 @@ static void conns_table(struct out *o, const struct cap_ana *a)
 		out_cell_u64(o, t.zero_win);
 		out_cell_u64(o, t.win_full);
 		if (text)
-			out_cell_dbl(o, us(c->irtt), "%.1f");
+			out_cell_unit(o, (double)c->irtt, OUT_U_NS);
 		else
 			out_cell_u64(o, c->irtt);
 		out_cell_u64(o, t.gaps);
@@ -374,8 +370,8 @@ static void clients_table(struct out *o, const struct cap_ana *a)
 {
 	static const struct out_col cols[] = {
 		{"client", "Client"}, {"connections", "Conns"}, {"rpcs", "RPCs"}, {"errors", "Errors"},
-		{"bytes", "Bytes"}, {"exchange_mean_ns", "Exch mean us"}, {"exchange_p50_ns", "p50"},
-		{"exchange_p99_ns", "p99"}, {"exchange_max_ns", "max"}, {"srt_mean_ns", "SRT mean us"},
+		{"bytes", "Bytes"}, {"exchange_mean_ns", "Exch mean"}, {"exchange_p50_ns", "p50"},
+		{"exchange_p99_ns", "p99"}, {"exchange_max_ns", "max"}, {"srt_mean_ns", "SRT mean"},
 		{"srt_p99_ns", "SRT p99"},
 	};
 	bool text = out_mode(o) == OUT_TEXT;
@@ -392,7 +388,10 @@ static void clients_table(struct out *o, const struct cap_ana *a)
 		out_cell_u64(o, k->conns);
 		out_cell_u64(o, k->rpcs);
 		out_cell_u64(o, k->errors);
-		out_cell_u64(o, k->bytes);
+		if (text)
+			out_cell_unit(o, (double)k->bytes, OUT_U_BYTES);
+		else
+			out_cell_u64(o, k->bytes);
 		uint64_t v[6] = {0};
 		double mean = 0, smean = 0;
 		if (k->exch && k->srt) {
@@ -404,12 +403,11 @@ static void clients_table(struct out *o, const struct cap_ana *a)
 			v[3] = hist_percentile(k->srt, 99);
 		}
 		if (text) {
-			out_cell_dbl(o, mean / 1000, "%.1f");
-			out_cell_dbl(o, us(v[0]), "%.1f");
-			out_cell_dbl(o, us(v[1]), "%.1f");
-			out_cell_dbl(o, us(v[2]), "%.1f");
-			out_cell_dbl(o, smean / 1000, "%.1f");
-			out_cell_dbl(o, us(v[3]), "%.1f");
+			out_cell_unit(o, mean, OUT_U_NS);
+			for (int j = 0; j < 3; j++)
+				out_cell_unit(o, (double)v[j], OUT_U_NS);
+			out_cell_unit(o, smean, OUT_U_NS);
+			out_cell_unit(o, (double)v[3], OUT_U_NS);
 		} else {
 			out_cell_dbl(o, mean, "%.0f");
 			out_cell_u64(o, v[0]);
@@ -428,7 +426,7 @@ static void clients_table(struct out *o, const struct cap_ana *a)
 static void series(struct out *o, const struct cap_ana *a)
 {
 	static const struct out_col cols[] = {
-		{"t_s", "Second"}, {"ops", "Ops"}, {"bytes", "Bytes"}, {"p99_ns", "Exch p99 us"},
+		{"t_s", "Second"}, {"ops", "Ops"}, {"bytes", "Bytes"}, {"p99_ns", "Exch p99"},
 		{"inflight_mean", "In flight mean"}, {"inflight_max", "In flight max"},
 	};
 	bool text = out_mode(o) == OUT_TEXT;
@@ -452,11 +450,16 @@ static void series(struct out *o, const struct cap_ana *a)
 		out_row_begin(o);
 		out_cell_u64(o, i);
 		out_cell_u64(o, b->ops);
-		out_cell_u64(o, b->bytes);
-		if (text)
-			out_cell_dbl(o, b->has_p99 ? us(b->p99) : 0, "%.1f");
-		else
+		if (text) {
+			out_cell_unit(o, (double)b->bytes, OUT_U_BYTES);
+			if (b->has_p99)
+				out_cell_unit(o, (double)b->p99, OUT_U_NS);
+			else
+				out_cell_str(o, "-");
+		} else {
+			out_cell_u64(o, b->bytes);
 			out_cell_u64(o, b->p99);
+		}
 		out_cell_dbl(o, (double)b->infl_area / (double)span, "%.2f");
 		out_cell_u64(o, b->infl_max);
 		out_row_end(o);
@@ -529,7 +532,7 @@ int cap_report(struct cap_ana *a, struct out *o, const char *const *files, unsig
 	out_end(o);
 
 	if (text) {
-		ops_text(o, a, 0, CAP_OP_V3_N, 3, "NFSv3 (latency in microseconds)");
+		ops_text(o, a, 0, CAP_OP_V3_N, 3, "NFSv3");
 		ops_text(o, a, CAP_OP_V4_NULL, CAP_OP_NONE, 4, "NFSv4 (each COMPOUND under its principal op)");
 	} else {
 		out_begin(o, "nfs", NULL);

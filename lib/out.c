@@ -122,6 +122,7 @@ struct out {
 	int err;             /* first allocation failure */
 	int werr;            /* first write failure */
 	int printed;         /* text: something was written already */
+	unsigned width;      /* text: tables wider than this go in panels; 0 no limit */
 };
 
 static char *dup_or_null(struct out *o, const char *s)
@@ -282,6 +283,7 @@ int out_new(struct out **op, enum out_mode mode, FILE *f, const char *schema)
 	o->mode = mode;
 	o->f = f;
 	o->cap = 8;
+	o->width = OUT_WIDTH;
 	o->stack = calloc(o->cap, sizeof(*o->stack));
 	if (!o->stack)
 		goto fail;
@@ -307,6 +309,11 @@ fail:
 	return ENOMEM;
 }
 
+void out_set_width(struct out *o, unsigned cols)
+{
+	o->width = cols;
+}
+
 enum out_mode out_mode(const struct out *o)
 {
 	return o->mode;
@@ -315,6 +322,37 @@ enum out_mode out_mode(const struct out *o)
 struct json_object *out_doc(struct out *o)
 {
 	return o->mode == OUT_JSON ? o->doc : NULL;
+}
+
+/* Panels of a table: how many the columns w[1..] need (each led by w[0])
+ * when a line may be lim wide. */
+static unsigned panels(const size_t *w, unsigned n, size_t inner, size_t lim)
+{
+	unsigned k = 1;
+	size_t used = inner + w[0];
+	for (unsigned c = 1; c < n; c++) {
+		if (used + 2 + w[c] > lim && used > inner + w[0]) {
+			k++;
+			used = inner + w[0];
+		}
+		used += 2 + w[c];
+	}
+	return k;
+}
+
+/* The line width to fill panels to: as many panels as width forces, but
+ * even, not full ones and a last one of a single column. 0: one panel. */
+static size_t balanced(const size_t *w, unsigned n, size_t inner, size_t width)
+{
+	if (!width || n < 2)
+		return 0;
+	unsigned k = panels(w, n, inner, width);
+	if (k == 1)
+		return 0;
+	size_t lim = inner + w[0];
+	while (lim < width && panels(w, n, inner, lim) > k)
+		lim++;
+	return lim;
 }
 
 static void table_finish(struct out *o);
@@ -406,10 +444,15 @@ static struct json_object *json_dbl(double v)
 
 	if (!isfinite(v))
 		return NULL;
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
+	if (v == trunc(v) && fabs(v) < 9007199254740992.0) {
+		/* a whole number is written out: 40000.0, never "4e+04" */
+		snprintf(buf, sizeof(buf), "%.0f", v);
+	} else {
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 	}
 	/* a locale with a decimal comma would make invalid JSON */
 	for (char *p = buf; *p; p++)
@@ -467,6 +510,18 @@ void out_dbl(struct out *o, const char *key, const char *label, double v, const 
 		char buf[64];
 		fmt_dbl(buf, sizeof(buf), v, fmt);
 		kv(o, label, buf, unit, 1);
+	}
+}
+
+void out_dbl_unit(struct out *o, const char *key, const char *label, double v, enum out_unit u)
+{
+	if (o->mode == OUT_JSON) {
+		if (key)
+			json_add(o, key, json_dbl(v), 1);
+	} else if (label) {
+		char buf[64];
+		out_fmt(buf, sizeof(buf), v, u);
+		kv(o, label, buf, NULL, 1);
 	}
 }
 
@@ -670,6 +725,17 @@ void out_cell_dbl(struct out *o, double v, const char *fmt)
 	}
 }
 
+void out_cell_unit(struct out *o, double v, enum out_unit u)
+{
+	if (o->mode == OUT_JSON) {
+		cell(o, NULL, 1, json_dbl(v), 1);
+	} else {
+		char buf[64];
+		out_fmt(buf, sizeof(buf), v, u);
+		cell(o, strdup(buf), 1, NULL, 0);
+	}
+}
+
 void out_cell_str(struct out *o, const char *v)
 {
 	if (o->mode == OUT_JSON)
@@ -722,28 +788,44 @@ static void table_finish(struct out *o)
 			sb_puts(&b, t->title);
 			sb_eol(&b);
 		}
-		for (size_t r = 0; r <= t->nrows; r++) {
-			sb_pad(&b, inner);
-			for (unsigned c = 0; c < t->ncols; c++) {
-				const char *s;
-				int right;
-				if (r == 0) {
-					s = t->heads[c] ? t->heads[c] : "";
-					right = numcol[c];
-				} else {
-					size_t i = (r - 1) * t->ncols + c;
-					s = t->cells[i] ? t->cells[i] : "";
-					right = t->num[i];
+		/* Wider than o->width: the columns go in panels one under the
+		 * other, each led by the first (key) column again, so a line
+		 * never wraps on a 120-column terminal. JSON keeps every row
+		 * whole. */
+		size_t lim = balanced(w, t->ncols, inner, o->width);
+		for (unsigned c0 = 1, panel = 0; c0 < t->ncols || panel == 0; panel++) {
+			size_t used = inner + w[0];
+			unsigned c1 = c0;
+			while (c1 < t->ncols && (c1 == c0 || !lim || used + 2 + w[c1] <= lim))
+				used += 2 + w[c1++];
+			if (panel)
+				sb_eol(&b);
+			for (size_t r = 0; r <= t->nrows; r++) {
+				sb_pad(&b, inner);
+				for (unsigned c = 0; c < t->ncols; c++) {
+					const char *s;
+					int right;
+					if (c && (c < c0 || c >= c1))
+						continue;
+					if (r == 0) {
+						s = t->heads[c] ? t->heads[c] : "";
+						right = numcol[c];
+					} else {
+						size_t i = (r - 1) * t->ncols + c;
+						s = t->cells[i] ? t->cells[i] : "";
+						right = t->num[i];
+					}
+					if (c)
+						sb_pad(&b, 2);
+					if (right)
+						sb_pad(&b, w[c] - width(s));
+					sb_puts(&b, s);
+					if (!right && c + 1 < c1)
+						sb_pad(&b, w[c] - width(s));
 				}
-				if (c)
-					sb_pad(&b, 2);
-				if (right)
-					sb_pad(&b, w[c] - width(s));
-				sb_puts(&b, s);
-				if (!right)
-					sb_pad(&b, w[c] - width(s));
+				sb_eol(&b);
 			}
-			sb_eol(&b);
+			c0 = c1;
 		}
 		/* finishing must not re-enter this table */
 		t->active = 0;
@@ -760,6 +842,19 @@ done:
 void out_table_end(struct out *o)
 {
 	table_finish(o);
+}
+
+void out_free(struct out *o)
+{
+	if (!o)
+		return;
+	table_finish(o);
+	while (o->depth)
+		out_end(o);
+	free_items(&o->stack[0]);
+	free(o->stack);
+	json_object_put(o->doc);
+	free(o);
 }
 
 int out_finish(struct out *o)
@@ -851,4 +946,68 @@ const char *out_fmt_bytes(char *buf, size_t len, double bytes)
 	}
 	snprintf(buf, len, "%s%.1f%s", sign, x, units[u]);
 	return buf;
+}
+
+/* Numbers in units, three significant digits, no exponent. */
+
+/* Three significant digits without trailing zeros: 850, 1.35, 2. A value
+ * that rounds up to 1000 goes to the next unit first (the caller's loop). */
+static void sig(char *buf, size_t len, double x, const char *unit)
+{
+	/* 1000..1023 (IEC) keeps its digits: never "1.02e+03" */
+	snprintf(buf, len, fabs(x) >= 999.5 ? "%.0f%s%s" : "%.3g%s%s", x, unit[0] ? " " : "", unit);
+}
+
+static const char *scaled(char *buf, size_t len, double v, double base, const char *const *units, unsigned nu)
+{
+	double x = fabs(v);
+	unsigned u = 0;
+	while (x >= base - base * 5e-4 && u + 1 < nu) {
+		x /= base;
+		u++;
+	}
+	sig(buf, len, v < 0 ? -x : x, units[u]);
+	return buf;
+}
+
+const char *out_fmt(char *buf, size_t len, double v, enum out_unit u)
+{
+	static const char *const ns[] = {"ns", "us", "ms", "s"};
+	static const char *const iec[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	static const char *const si[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
+	static const char *const num[] = {"", "k", "M", "G", "T"};
+	if (!len)
+		return buf;
+	if (!isfinite(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	switch (u) {
+	case OUT_U_NS:
+		if (fabs(v) >= 999.5e9)
+			return out_fmt(buf, len, v / 1e9, OUT_U_SEC);
+		return scaled(buf, len, v, 1000, ns, 4);
+	case OUT_U_SEC:
+		if (fabs(v) < 1 && v != 0)
+			return scaled(buf, len, v * 1e9, 1000, ns, 4);
+		if (fabs(v) < 120)
+			sig(buf, len, v, "s");
+		else if (fabs(v) < 7200)
+			sig(buf, len, v / 60, "min");
+		else
+			sig(buf, len, v / 3600, "h");
+		return buf;
+	case OUT_U_BYTES: return scaled(buf, len, v, 1024, iec, 6);
+	case OUT_U_RATE: return scaled(buf, len, v, 1000, si, 5);
+	case OUT_U_FRAC:
+		snprintf(buf, len, fabs(v) >= 9.995 ? "%.0f%%" : "%.3g%%", v * 100);
+		return buf;
+	case OUT_U_NUM:
+	default:
+		if (fabs(v) < 10000) {
+			snprintf(buf, len, "%.4g", v);
+			return buf;
+		}
+		return scaled(buf, len, v, 1000, num, 5);
+	}
 }

@@ -32,10 +32,24 @@ enum out_mode { OUT_TEXT, OUT_JSON };
 
 struct out;
 
+/* What a number is, for out_fmt (text cells, HTML axes and cells). */
+enum out_unit {
+	OUT_U_NUM,   /* plain number: "0.25", "1234", "12.5 k" beyond 10000 */
+	OUT_U_NS,    /* a duration in ns: "850 us", "1.35 ms" */
+	OUT_U_SEC,   /* seconds since the start: "90 s", "2 min" */
+	OUT_U_BYTES, /* IEC: "2.4 GiB" */
+	OUT_U_RATE,  /* bytes per second, SI: "1.35 GB/s" */
+	OUT_U_FRAC,  /* 0..1 as a percentage */
+};
+
 /* Create an output context writing to f. schema is e.g. "nfsbench/1".
  * Returns 0 or ENOMEM, and fills *o. */
 int out_new(struct out **o, enum out_mode mode, FILE *f, const char *schema);
 enum out_mode out_mode(const struct out *o);
+/* Text tables wider than cols characters (OUT_WIDTH unless set; 0: no
+ * limit) are printed in panels, each led by the table's first column. */
+#define OUT_WIDTH 120
+void out_set_width(struct out *o, unsigned cols);
 
 /* Nested sections: a JSON object under key, a titled, indented block in text.
  * A NULL key groups in text only; a NULL title groups in JSON only (text
@@ -49,6 +63,8 @@ void out_u64(struct out *o, const char *key, const char *label, uint64_t v, cons
 void out_i64(struct out *o, const char *key, const char *label, int64_t v, const char *unit);
 /* fmt is the printf format for text, e.g. "%.1f"; JSON gets the full double. */
 void out_dbl(struct out *o, const char *key, const char *label, double v, const char *fmt, const char *unit);
+/* v in unit u: text "1.35 GB/s" (out_fmt), JSON the exact number. */
+void out_dbl_unit(struct out *o, const char *key, const char *label, double v, enum out_unit u);
 void out_str(struct out *o, const char *key, const char *label, const char *v);
 void out_bool(struct out *o, const char *key, const char *label, bool v);
 /* Attach an existing json-c value (ownership passes to o). Ignored (and
@@ -72,6 +88,7 @@ void out_table_begin(struct out *o, const char *key, const char *title, const st
 void out_row_begin(struct out *o);
 void out_cell_u64(struct out *o, uint64_t v);
 void out_cell_dbl(struct out *o, double v, const char *fmt);
+void out_cell_unit(struct out *o, double v, enum out_unit u);
 void out_cell_str(struct out *o, const char *v);
 void out_row_end(struct out *o);
 void out_table_end(struct out *o);
@@ -79,9 +96,14 @@ void out_table_end(struct out *o);
 /* Print (JSON: the whole document, pretty, with a trailing newline) and free.
  * Returns 0 or the errno of a failed write. */
 int out_finish(struct out *o);
+/* Free without printing: for a document built only to be read through
+ * out_doc() (the HTML report renders the JSON one's tables). */
+void out_free(struct out *o);
 /* The document built so far (JSON mode), still owned by o. */
 struct json_object *out_doc(struct out *o);
 
+/* v in unit u with three significant digits, e.g. "850 us", "1.35 GB/s". */
+const char *out_fmt(char *buf, size_t len, double v, enum out_unit u);
 /* Human-friendly formatting used in text mode, exposed for progress lines:
  * ns -> "812ns", "41.3us", "2.07ms", "1.50s"; bytes -> "4.0KiB", "1.2GiB". */
 const char *out_fmt_ns(char *buf, size_t len, uint64_t ns);

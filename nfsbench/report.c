@@ -249,9 +249,9 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 	/* FFSB-like summary: one line per group and operation */
 	static const struct out_col scols[] = {
 		{ "group", "group" },	     { "op", "op" },	       { "count", "count" },
-		{ "ops_per_sec", "ops/s" },  { "share", "share%" },    { "bytes_per_sec", "bytes/s" },
-		{ "errors", "errors" },	     { "skipped", "skipped" }, { "mean_ns", "mean_us" }, { "p50_ns", "p50_us" },
-		{ "p99_ns", "p99_us" },	     { "max_ns", "max_us" },
+		{ "ops_per_sec", "ops/s" },  { "share", "share%" },    { "bytes_per_sec", "throughput" },
+		{ "errors", "errors" },	     { "skipped", "skipped" }, { "mean_ns", "mean" },	 { "p50_ns", "p50" },
+		{ "p99_ns", "p99" },	     { "max_ns", "max" },
 	};
 	out_table_begin(o, "summary", "summary", scols, sizeof(scols) / sizeof(scols[0]));
 	for (unsigned gi = 0; gi < p->ngroups; gi++) {
@@ -263,22 +263,20 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 			const struct nb_opstat *s = &st->op[k];
 			if (!op_shown(s))
 				continue;
-			bool json = cfg->json;
 			out_row_begin(o);
 			out_cell_str(o, p->groups[gi].name);
 			out_cell_str(o, nb_kind_name(k));
 			out_cell_u64(o, s->count);
 			out_cell_dbl(o, gs > 0 ? (double)s->count / gs : 0, "%.1f");
 			out_cell_dbl(o, ops ? 100.0 * (double)s->count / (double)ops : 0, "%.1f");
-			out_cell_dbl(o, gs > 0 ? (double)s->bytes / gs : 0, "%.0f");
+			out_cell_unit(o, gs > 0 ? (double)s->bytes / gs : 0, OUT_U_RATE);
 			out_cell_u64(o, s->errors);
 			out_cell_u64(o, s->skipped);
-			/* JSON keeps ns; the text table shows microseconds */
-			double div = json ? 1 : 1000;
-			out_cell_dbl(o, hist_mean(&s->lat) / div, json ? "%.0f" : "%.1f");
-			out_cell_dbl(o, (double)hist_percentile(&s->lat, 50) / div, json ? "%.0f" : "%.1f");
-			out_cell_dbl(o, (double)hist_percentile(&s->lat, 99) / div, json ? "%.0f" : "%.1f");
-			out_cell_dbl(o, (double)s->lat.max / div, json ? "%.0f" : "%.1f");
+			/* JSON keeps ns; the text table shows "850 us" */
+			out_cell_unit(o, hist_mean(&s->lat), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(&s->lat, 50), OUT_U_NS);
+			out_cell_unit(o, (double)hist_percentile(&s->lat, 99), OUT_U_NS);
+			out_cell_unit(o, (double)s->lat.max, OUT_U_NS);
 			out_row_end(o);
 		}
 	}
@@ -288,25 +286,26 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 
 	/* the RPCs the operations were made of */
 	static const struct out_col rcols[] = {
-		{ "proc", "RPC" },	   { "count", "count" },     { "errors", "errors" }, { "bytes", "bytes" },
-		{ "mean_ns", "mean_us" }, { "p50_ns", "p50_us" },   { "p99_ns", "p99_us" }, { "max_ns", "max_us" },
+		{ "proc", "RPC" },	{ "count", "count" }, { "errors", "errors" }, { "bytes", "bytes" },
+		{ "mean_ns", "mean" }, { "p50_ns", "p50" },	{ "p99_ns", "p99" },	   { "max_ns", "max" },
 	};
 	out_table_begin(o, "rpcs", "RPCs", rcols, sizeof(rcols) / sizeof(rcols[0]));
 	for (unsigned i = 0; i < NB_OP_MAX; i++) {
 		const struct nb_opstat *s = &res->total.rpc[i];
 		if (!s->count && !s->errors)
 			continue;
-		double div = cfg->json ? 1 : 1000;
-		const char *f = cfg->json ? "%.0f" : "%.1f";
 		out_row_begin(o);
 		out_cell_str(o, upper(nb_op_name(i), b, sizeof(b)));
 		out_cell_u64(o, s->count);
 		out_cell_u64(o, s->errors);
-		out_cell_u64(o, s->bytes);
-		out_cell_dbl(o, hist_mean(&s->lat) / div, f);
-		out_cell_dbl(o, (double)hist_percentile(&s->lat, 50) / div, f);
-		out_cell_dbl(o, (double)hist_percentile(&s->lat, 99) / div, f);
-		out_cell_dbl(o, (double)s->lat.max / div, f);
+		if (cfg->json)
+			out_cell_u64(o, s->bytes);
+		else
+			out_cell_unit(o, (double)s->bytes, OUT_U_BYTES);
+		out_cell_unit(o, hist_mean(&s->lat), OUT_U_NS);
+		out_cell_unit(o, (double)hist_percentile(&s->lat, 50), OUT_U_NS);
+		out_cell_unit(o, (double)hist_percentile(&s->lat, 99), OUT_U_NS);
+		out_cell_unit(o, (double)s->lat.max, OUT_U_NS);
 		out_row_end(o);
 	}
 	out_table_end(o);
@@ -335,7 +334,7 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 		static const struct out_col kcols[] = {
 			{ "rank", "rank" },	       { "host", "host" },	     { "netns", "netns" },
 			{ "status", "status" },	       { "count", "ops" },	     { "ops_per_sec", "ops/s" },
-			{ "bytes_per_sec", "bytes/s" }, { "p99_ns", "p99_us" },    { "errors", "errors" },
+			{ "bytes_per_sec", "throughput" }, { "p99_ns", "p99" },    { "errors", "errors" },
 			{ "error", "error" },
 		};
 		out_table_begin(o, "ranks", "ranks", kcols, sizeof(kcols) / sizeof(kcols[0]));
@@ -348,8 +347,8 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 			out_cell_str(o, r->status);
 			out_cell_u64(o, r->ops);
 			out_cell_dbl(o, r->ops_per_sec, "%.1f");
-			out_cell_dbl(o, r->bytes_per_sec, "%.0f");
-			out_cell_dbl(o, cfg->json ? (double)r->p99_ns : (double)r->p99_ns / 1000, cfg->json ? "%.0f" : "%.1f");
+			out_cell_unit(o, r->bytes_per_sec, OUT_U_RATE);
+			out_cell_unit(o, (double)r->p99_ns, OUT_U_NS);
 			out_cell_u64(o, r->errors);
 			out_cell_str(o, r->error[0] ? r->error : "-");
 			out_row_end(o);

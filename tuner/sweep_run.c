@@ -258,6 +258,19 @@ static int write_profile(struct run *r, size_t sc, const unsigned *idx, const ch
 /* ------------------------------------------------------------------ */
 /* points                                                               */
 
+/* The unit the metric's name says it is in: axes and cells then read
+ * "1.35 GB/s" or "850 us", not 1.35e+09. */
+static enum out_unit metric_unit(const char *m)
+{
+	if (strstr(m, "bytes_per_sec") || strstr(m, "bytes_per_s"))
+		return OUT_U_RATE;
+	if (strstr(m, "_ns"))
+		return OUT_U_NS;
+	if (strstr(m, "bytes"))
+		return OUT_U_BYTES;
+	return OUT_U_NUM;
+}
+
 static const char *settings(const struct sweep *s, const struct point *p, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -527,15 +540,17 @@ static void evaluate(struct run *r, struct point *p)
 
 static void progress(struct run *r, const struct point *p)
 {
-	char set[512];
+	char set[512], m[32], lo[32], hi[32];
+	enum out_unit u = metric_unit(r->s.metric);
 	settings(&r->s, p, set, sizeof(set));
+	out_fmt(m, sizeof(m), p->mean, u);
 	if (p->verdict == V_APPLY_FAILED)
 		say("[%zu] %s: not applied: %s", p->id, set, p->why);
 	else if (p->baseline)
-		say("[%zu] %s: %s mean %.6g (95%% CI %.6g..%.6g) over %zu runs", p->id, set, r->s.metric, p->mean, p->lo, p->hi,
-		    p->n);
+		say("[%zu] %s: %s mean %s (95%% CI %s..%s) over %zu runs", p->id, set, r->s.metric, m,
+		    out_fmt(lo, sizeof(lo), p->lo, u), out_fmt(hi, sizeof(hi), p->hi, u), p->n);
 	else
-		say("[%zu] %s: mean %.6g (%+.1f%%, 95%% CI %+.1f..%+.1f%%, p=%.3f): %s%s%s", p->id, set, p->mean,
+		say("[%zu] %s: mean %s (%+.1f%%, 95%% CI %+.1f..%+.1f%%, p=%.3f): %s%s%s", p->id, set, m,
 		    p->cmp.rel * 100, p->cmp.rel_lo * 100, p->cmp.rel_hi * 100,
 		    r->s.minimize ? p->cmp.p_less : p->cmp.p_greater, verdict_names[p->verdict], p->why[0] ? ": " : "",
 		    p->why);
@@ -800,9 +815,9 @@ static void report_points(struct run *r)
 		out_cell_str(o, settings(&r->s, p, set, sizeof(set)));
 		out_cell_u64(o, p->n);
 		if (p->n) {
-			out_cell_dbl(o, p->mean, "%.4g");
-			out_cell_dbl(o, p->lo, "%.4g");
-			out_cell_dbl(o, p->hi, "%.4g");
+			out_cell_unit(o, p->mean, metric_unit(r->s.metric));
+			out_cell_unit(o, p->lo, metric_unit(r->s.metric));
+			out_cell_unit(o, p->hi, metric_unit(r->s.metric));
 		} else {
 			out_cell_str(o, "-");
 			out_cell_str(o, "-");
@@ -846,24 +861,41 @@ static const struct point *pick_best(const struct run *r)
 /* HTML: every point's mean and interval against the baseline's band,
  * inline SVG, nothing fetched */
 
-static const char *const verdict_colors[] = {"#999", "#555", "#2a9d3a", "#7a8ca0", "#c0392b", "#e08e0b", "#b0b0b0"};
+/* Okabe-Ito: better and worse stay apart for colour-blind readers */
+static const char *const verdict_colors[] = {"#999999", "#000000", "#009E73", "#56B4E9", "#D55E00", "#E69F00",
+					     "#CC79A7"};
 
-static int html_report(struct run *r, const char *profile, const struct point *best, const char *result)
+/* A point's values only, the dimensions' names being the axis title:
+ * "4 / 16", "baseline", "confirm 4 / 16". */
+static const char *short_settings(const struct sweep *s, const struct point *p, char *buf, size_t len)
+{
+	size_t off = 0;
+	char v[128];
+	if (p->baseline)
+		return snprintf(buf, len, "%sbaseline", p->confirm ? "confirm " : ""), buf;
+	buf[0] = '\0';
+	if (p->confirm)
+		off = (size_t)snprintf(buf, len, "confirm ");
+	for (size_t d = 0; d < s->ndims && off < len; d++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", d ? " / " : "",
+					sw_val_text(s->dims[d].vals[p->idx[d]], v, sizeof(v)));
+	return buf;
+}
+
+static const char *dim_names(const struct sweep *s, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t d = 0; d < s->ndims && off < len; d++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", d ? " / " : "", s->dims[d].name);
+	return buf;
+}
+
+/* Every point's mean, 95% interval and runs, in the order measured, over
+ * its settings; the baseline's interval as a band. */
+static void html_points(FILE *f, const struct run *r, const struct point *best, enum out_unit u)
 {
 	const struct sweep *s = &r->s;
-	/* root writes it: never through a link someone planted in /tmp */
-	char why[TUNE_ERRLEN];
-	int fd = trust_create(r->so->html, why, sizeof(why));
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0) {
-			snprintf(why, sizeof(why), "%s: %s", r->so->html, strerror(errno));
-			close(fd);
-		}
-		err_msg("sweep: %s", why);
-		return EIO;
-	}
-	enum { W = 960, H = 380, ML = 80, MR = 20, MT = 20, MB = 50 };
 	double lo = INFINITY, hi = -INFINITY;
 	for (size_t i = 0; i < r->npts; i++) {
 		const struct point *p = &r->pts[i];
@@ -880,22 +912,138 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		lo = 0;
 		hi = 1;
 	}
-	double pad = (hi - lo) * 0.05 + (hi == lo ? fabs(hi) * 0.05 + 1 : 0);
-	lo -= pad;
-	hi += pad;
-	if (lo < 0 && r->pts[0].n && r->pts[0].mean >= 0)
+	/* a metric no run took below zero (a rate) does not go below it because
+	 * an interval of three noisy runs does */
+	bool neg = false;
+	size_t longest = 0;
+	char set[512], names[256], title[320];
+	for (size_t i = 0; i < r->npts; i++) {
+		for (size_t k = 0; k < r->pts[i].n; k++)
+			neg |= r->pts[i].vals[k] < 0;
+		size_t l = strlen(short_settings(s, &r->pts[i], set, sizeof(set)));
+		longest = l > longest ? l : longest;
+	}
+	if (!neg && (lo < 0 || lo < hi * 0.5))
 		lo = 0;
 	size_t n = r->npts ? r->npts : 1;
-	double step = (double)(W - ML - MR) / (double)n;
-#define X(i) (ML + step * ((double)(i) + 0.5))
-#define Y(v) (MT + (H - MT - MB) * (1 - ((v) - lo) / (hi - lo)))
-	char set[512];
-	fprintf(f, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>nfstune sweep: ");
-	html_esc(f, profile);
-	fprintf(f, "</title>\n<style>body{font-family:sans-serif;margin:1.5em;color:#222}"
-		   "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;"
-		   "text-align:right}td.l,th.l{text-align:left}tr.best{background:#e6f6e8}</style></head><body>\n");
-	fprintf(f, "<h1>nfstune sweep</h1>\n<p>Profile <code>");
+	snprintf(title, sizeof(title), "settings: %s (in the order measured)", dim_names(s, names, sizeof(names)));
+	/* labels longer than 8 characters are turned: room below for them */
+	struct html_axis ax = {-0.5, (double)n - 0.5, OUT_U_NUM, false, true, title, longest > 8 ? 48 : 0};
+	struct html_axis ay = {lo, hi, u, false, false, s->metric, 0};
+	struct html_plot pl;
+	html_plot_begin(&pl, f, "The metric at every point: mean, 95% interval, each run (grey); band: the baseline",
+			1000, 420, 0, 20, &ax, &ay);
+	const struct point *b = &r->pts[0];
+	if (r->npts && b->n) {
+		html_rect(&pl, ax.lo, b->lo, ax.hi, b->hi, "#0000001c", "the baseline's 95% interval");
+		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n",
+			pl.ml, pl.w - pl.mr, html_py(&pl, b->mean), html_py(&pl, b->mean));
+	}
+	for (size_t i = 0; i < r->npts; i++) {
+		const struct point *p = &r->pts[i];
+		const char *col = verdict_colors[p->verdict];
+		double x = html_px(&pl, (double)i);
+		fprintf(f, "<g><title>#%zu ", p->id);
+		html_esc(f, settings(s, p, set, sizeof(set)));
+		fprintf(f, ": %s</title>\n", verdict_names[p->verdict]);
+		for (size_t k = 0; k < p->n; k++)
+			fprintf(f, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#bbb\"/>", x + 6,
+				html_py(&pl, p->vals[k]));
+		if (p->n) {
+			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>", x, x,
+				html_py(&pl, p->hi), html_py(&pl, p->lo), col);
+			fprintf(f, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"%s/>", x,
+				html_py(&pl, p->mean), p == best ? 6 : 4, col,
+				p == best ? " stroke=\"#000\" stroke-width=\"1.5\"" : "");
+		} else {
+			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">x</text>", x, pl.h - pl.mb - 4, col);
+		}
+		fprintf(f, "</g>\n");
+		if (n <= 60 || i % ((n + 59) / 60) == 0)
+			html_plot_tick(&pl, true, (double)i, short_settings(s, p, set, sizeof(set)));
+	}
+	html_plot_end(&pl);
+	fputs("<p class=\"note\">", f);
+	for (size_t v = V_BASELINE; v <= V_APPLY_FAILED; v++)
+		fprintf(f, "<span style=\"color:%s\">&#9679;</span> %s &nbsp; ", verdict_colors[v], verdict_names[v]);
+	fputs("</p>\n", f);
+}
+
+/* Two dimensions: the grid as a heatmap of the mean (the search's own
+ * measurement of each cell; a cell descent never visited stays empty),
+ * each cell labelled with its mean and its difference from the baseline. */
+static void html_grid(FILE *f, const struct run *r, const struct point *best, enum out_unit u)
+{
+	const struct sweep *s = &r->s;
+	if (s->ndims != 2)
+		return;
+	const struct sw_dim *dx = &s->dims[0], *dy = &s->dims[1];
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < r->npts; i++)
+		if (!r->pts[i].baseline && !r->pts[i].confirm && r->pts[i].n) {
+			lo = fmin(lo, r->pts[i].mean);
+			hi = fmax(hi, r->pts[i].mean);
+		}
+	if (!(lo <= hi))
+		return;
+	struct html_axis ax = {-0.5, (double)dx->nvals - 0.5, OUT_U_NUM, false, true, dx->name, 0};
+	struct html_axis ay = {-0.5, (double)dy->nvals - 0.5, OUT_U_NUM, false, true, dy->name, 0};
+	struct html_plot pl;
+	char h[512], v[128], c[8], b1[32], tip[320];
+	snprintf(h, sizeof(h), "%s over the grid of %s and %s (%s is better; outlined: the best)", s->metric, dx->name,
+		 dy->name, s->minimize ? "lower" : "higher");
+	int w = 100 + 150 * (int)dx->nvals + 160, hh = 62 + 44 * (int)dy->nvals;
+	html_plot_begin(&pl, f, h, w < 500 ? 500 : w, hh < 220 ? 220 : hh, 100, 160, &ax, &ay);
+	/* the best may be a confirmation: outline the cell of its settings */
+	const struct point *bp = best && best->confirm && best->of < r->npts ? &r->pts[best->of] : best;
+	for (size_t i = 0; i < dx->nvals; i++)
+		html_plot_tick(&pl, true, (double)i, sw_val_text(dx->vals[i], v, sizeof(v)));
+	for (size_t j = 0; j < dy->nvals; j++)
+		html_plot_tick(&pl, false, (double)j, sw_val_text(dy->vals[j], v, sizeof(v)));
+	for (size_t i = 0; i < r->npts; i++) {
+		const struct point *p = &r->pts[i];
+		if (p->baseline || p->confirm || !p->n)
+			continue;
+		double t = hi > lo ? (p->mean - lo) / (hi - lo) : 1;
+		double x = p->idx[0], y = p->idx[1];
+		snprintf(tip, sizeof(tip), "%s=%s %s=%s: %s, %s", dx->name, sw_val_text(dx->vals[p->idx[0]], v, sizeof(v)),
+			 dy->name, sw_val_text(dy->vals[p->idx[1]], b1, sizeof(b1)),
+			 out_fmt(h, sizeof(h), p->mean, u), verdict_names[p->verdict]);
+		html_rect(&pl, x - 0.48, y - 0.46, x + 0.48, y + 0.46, html_seq_color(c, t), tip);
+		if (p == bp)
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#000\" "
+				   "stroke-width=\"3\"/>\n", html_px(&pl, x - 0.48), html_py(&pl, y + 0.46),
+				html_px(&pl, x + 0.48) - html_px(&pl, x - 0.48), html_py(&pl, y - 0.46) - html_py(&pl, y + 0.46));
+		/* dark text on the light end of the scale */
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\">%s", html_px(&pl, x),
+			html_py(&pl, y) + 4, t > 0.6 ? "#000" : "#fff", out_fmt(h, sizeof(h), p->mean, u));
+		if (!p->baseline)
+			fprintf(f, " (%+.0f%%)", p->cmp.rel * 100);
+		fputs("</text>\n", f);
+	}
+	html_plot_colorbar(&pl, lo, hi, u, false, s->metric);
+	html_plot_end(&pl);
+}
+
+static int html_report(struct run *r, const char *profile, const struct point *best, const char *result)
+{
+	const struct sweep *s = &r->s;
+	/* root writes it: never through a link someone planted in /tmp */
+	char why[TUNE_ERRLEN];
+	int fd = trust_create(r->so->html, why, sizeof(why));
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0) {
+			snprintf(why, sizeof(why), "%s: %s", r->so->html, strerror(errno));
+			close(fd);
+		}
+		err_msg("sweep: %s", why);
+		return EIO;
+	}
+	enum out_unit u = metric_unit(s->metric);
+	char set[512], b1[32], b2[32];
+	html_page_begin(f, "nfstune sweep");
+	fprintf(f, "<p>Profile <code>");
 	html_esc(f, profile);
 	fprintf(f, "</code>: %s <code>", s->minimize ? "minimise" : "maximise");
 	html_esc(f, s->metric);
@@ -909,60 +1057,23 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 			best->cmp.rel_lo * 100, best->cmp.rel_hi * 100, s->minimize ? best->cmp.p_less : best->cmp.p_greater);
 	else
 		fprintf(f, "</b>");
-	fprintf(f, "</p>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-size=\"11\">\n", W, H);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n", ML, MT,
-		W - ML - MR, H - MT - MB);
-	for (int t = 0; t <= 4; t++) {
-		double v = lo + (hi - lo) * t / 4;
-		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
-			ML, W - MR, Y(v), Y(v), ML - 4, Y(v) + 4, v);
-	}
-	const struct point *b = &r->pts[0];
-	if (r->npts && b->n) {
-		fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#555\" opacity=\"0.12\"/>"
-			   "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n",
-			ML, Y(b->hi), W - ML - MR, Y(b->lo) - Y(b->hi), ML, W - MR, Y(b->mean), Y(b->mean));
-	}
-	for (size_t i = 0; i < r->npts; i++) {
-		const struct point *p = &r->pts[i];
-		const char *col = verdict_colors[p->verdict];
-		fprintf(f, "<g><title>#%zu ", p->id);
-		html_esc(f, settings(s, p, set, sizeof(set)));
-		fprintf(f, ": %s</title>\n", verdict_names[p->verdict]);
-		for (size_t k = 0; k < p->n; k++)
-			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#bbb\"/>", X(i) + 6, Y(p->vals[k]));
-		if (p->n) {
-			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>",
-				X(i), X(i), Y(p->hi), Y(p->lo), col);
-			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"%s/>", X(i), Y(p->mean),
-				p == best ? 6 : 4, col, p == best ? " stroke=\"#000\" stroke-width=\"1.5\"" : "");
-		} else {
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">x</text>", X(i), H - MB - 4, col);
-		}
-		if (n <= 60 || i % ((n + 59) / 60) == 0)
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%zu</text>", X(i), H - MB + 14, p->id);
-		fprintf(f, "</g>\n");
-	}
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">point (0 = baseline; mean, 95%% interval, runs in grey; "
-		   "band: the baseline's interval)</text>\n", ML + (W - ML - MR) / 2, H - 12);
-	fprintf(f, "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">", MT + (H - MT - MB) / 2,
-		MT + (H - MT - MB) / 2);
-	html_esc(f, s->metric);
-	fprintf(f, "</text>\n</svg>\n<p>");
-	for (size_t v = V_BASELINE; v <= V_APPLY_FAILED; v++)
-		fprintf(f, "<span style=\"color:%s\">&#9679;</span> %s &nbsp; ", verdict_colors[v], verdict_names[v]);
-	fprintf(f, "</p>\n<table><tr><th>#</th><th class=\"l\">Settings</th><th>Runs</th><th>Mean</th><th>95%% CI</th>"
+	fputs("</p>\n", f);
+	html_points(f, r, best, u);
+	html_grid(f, r, best, u);
+	html_h2(f, "Points");
+	fprintf(f, "<table><tr><th>#</th><th class=\"l\">Settings</th><th>Runs</th><th>Mean</th><th>95%% CI</th>"
 		   "<th>vs baseline</th><th>95%% CI</th><th>p</th><th class=\"l\">Verdict</th><th class=\"l\">Note</th></tr>\n");
 	for (size_t i = 0; i < r->npts; i++) {
 		const struct point *p = &r->pts[i];
 		fprintf(f, "<tr%s><td>%zu</td><td class=\"l\">", p == best ? " class=\"best\"" : "", p->id);
 		html_esc(f, settings(s, p, set, sizeof(set)));
 		fprintf(f, "</td><td>%zu</td>", p->n);
-		if (p->n)
-			fprintf(f, "<td>%.4g</td><td>%.4g..%.4g</td>", p->mean, p->lo, p->hi);
-		else
+		if (p->n) {
+			html_td(f, p->mean, u);
+			fprintf(f, "<td>%s..%s</td>", out_fmt(b1, sizeof(b1), p->lo, u), out_fmt(b2, sizeof(b2), p->hi, u));
+		} else {
 			fprintf(f, "<td>-</td><td>-</td>");
+		}
 		if (p->n && !p->baseline)
 			fprintf(f, "<td>%+.1f%%</td><td>%+.1f..%+.1f%%</td><td>%.3f</td>", p->cmp.rel * 100, p->cmp.rel_lo * 100,
 				p->cmp.rel_hi * 100, s->minimize ? p->cmp.p_less : p->cmp.p_greater);
@@ -974,10 +1085,8 @@ static int html_report(struct run *r, const char *profile, const struct point *b
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</table>\n<p>A point is <i>better</i> only when the 95%% bootstrap interval of its difference from the "
-		   "baseline excludes zero and the one-sided Mann-Whitney test gives p &le; 0.05.</p>\n</body></html>\n");
-#undef X
-#undef Y
-	if (fclose(f)) {
+		   "baseline excludes zero and the one-sided Mann-Whitney test gives p &le; 0.05.</p>\n");
+	if (html_page_end(f) | fclose(f)) {
 		err_msg("sweep: %s: %s", r->so->html, strerror(errno));
 		return EIO;
 	}
@@ -1199,7 +1308,7 @@ int tune_sweep(struct out *o, const struct sweep_opts *so, const char *profile)
 		out_u64(o, "id", "Point", best->id, NULL);
 		out_str(o, "text", "Settings", settings(s, best, set, sizeof(set)));
 		out_json(o, "settings", settings_json(s, best));
-		out_dbl(o, "mean", "Mean", best->mean, "%.6g", NULL);
+		out_dbl_unit(o, "mean", "Mean", best->mean, metric_unit(s->metric));
 		out_dbl(o, "vs_baseline", "vs baseline", best->cmp.rel * 100, "%+.1f", "%");
 	} else {
 		out_str(o, "text", "Settings", rc == EX_OK ? "none better than the baseline with 95% confidence" : "-");

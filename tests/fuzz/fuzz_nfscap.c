@@ -35,7 +35,7 @@ static void reports(struct cap_ana *a)
 			out_finish(o);
 		}
 		if (m)
-			cap_html(a, f, files, 1);
+			cap_html(a, f, files, 1, NULL);
 		fclose(f);
 	}
 }

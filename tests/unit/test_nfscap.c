@@ -485,11 +485,21 @@ static void test_json_report(void **state)
 	/* the HTML report: self-contained, with its plots inline */
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	assert_int_equal(cap_html(r.a, f, files, 1), 0);
+	assert_int_equal(cap_html(r.a, f, files, 1, "truncated dump file"), 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "<svg"));
 	assert_non_null(strstr(buf, "Latency CDF"));
 	assert_non_null(strstr(buf, "RPCs in flight"));
+	/* issue 15 item 1: heatmap, percentiles over time, the tail, errors
+	 * by status, the tables and warnings the text shows */
+	assert_non_null(strstr(buf, "Latency over time (heatmap"));
+	assert_non_null(strstr(buf, "Latency percentiles per second"));
+	assert_non_null(strstr(buf, "1 - CDF"));
+	assert_non_null(strstr(buf, "<td class=\"l\">NFS4ERR_NOENT</td>"));
+	assert_non_null(strstr(buf, "<h2>Clients</h2>"));
+	assert_non_null(strstr(buf, "TCP health"));
+	assert_non_null(strstr(buf, "<p class=\"warn\">Reading stopped early: truncated dump file"));
+	assert_null(strstr(buf, "e+0")); /* numbers for people */
 	assert_null(strstr(buf, "<script"));
 	assert_null(strstr(buf, "src="));
 	assert_null(strstr(buf, "href="));

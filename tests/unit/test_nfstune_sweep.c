@@ -313,6 +313,11 @@ static const char fake_bench[] =
 	"echo \"{\\\"m\\\": $((100 + 10 * x - 5 * y + RANDOM % 5)), \\\"c\\\": $x, \\\"y\\\": $y}\"\n";
 #define FAKE_BENCH ""
 
+/* Set: sweep_json also writes the HTML report and leaves it here (freed
+ * by the caller). */
+static bool want_html;
+static char *html_text;
+
 static struct json_object *sweep_json(const char *body, int *rc)
 {
 	char dir[] = "/tmp/nfstk-sweep.XXXXXX", path[64];
@@ -330,9 +335,19 @@ static struct json_object *sweep_json(const char *body, int *rc)
 	FILE *o = tmpfile();
 	struct out *out;
 	assert_int_equal(out_new(&out, OUT_JSON, o, "nfstune/1"), 0);
-	struct sweep_opts so = {.self = "/bin/false", .state_dir = dir, .root = ""};
+	char hpath[64];
+	snprintf(hpath, sizeof(hpath), "%s/r.html", dir);
+	struct sweep_opts so = {.self = "/bin/false", .state_dir = dir, .root = "", .html = want_html ? hpath : NULL};
 	*rc = tune_sweep(out, &so, path);
 	assert_int_equal(out_finish(out), 0);
+	if (want_html) {
+		FILE *h = fopen(hpath, "r");
+		assert_non_null(h);
+		html_text = calloc(1, 1 << 20);
+		assert_non_null(html_text);
+		assert_true(fread(html_text, 1, (1 << 20) - 1, h) > 0);
+		fclose(h);
+	}
 	rewind(o);
 	char buf[1 << 16];
 	size_t n = fread(buf, 1, sizeof(buf) - 1, o);
@@ -366,9 +381,25 @@ static void test_sweep_fake_grid(void **state)
 {
 	(void)state;
 	int rc;
+	want_html = true;
 	struct json_object *d = sweep_json(FAKE_BENCH "\"metric\": \"m\", \"space\": {\"x\": {\"values\": [1, 2, 3], "
 						      "\"set\": \"--x\"}, \"y\": {\"values\": [0, 1], \"set\": \"--y\"}}", &rc);
+	want_html = false;
 	assert_int_equal(rc, 0);
+	/* issue 15 item 3: the settings on the x axis, the grid as a heatmap
+	 * with every cell measured, its values as its labels */
+	assert_non_null(html_text);
+	assert_non_null(strstr(html_text, ">settings: x / y (in the order measured)<"));
+	assert_non_null(strstr(html_text, "class=\"tick x\""));
+	assert_non_null(strstr(html_text, ">3 / 0<"));
+	assert_non_null(strstr(html_text, "m over the grid of x and y"));
+	unsigned cells = 0;
+	for (const char *q = html_text; (q = strstr(q, "<rect class=\"data\"")); q++)
+		cells++;
+	assert_int_equal(cells, 1 + 6); /* the baseline's band and the 6 cells */
+	assert_null(strstr(html_text, "e+0"));
+	free(html_text);
+	html_text = NULL;
 	assert_string_equal(str_of(d, "strategy"), "grid");
 	assert_string_equal(str_of(d, "result"), "done");
 	/* x = 3 gives +30%: confirmed (y = 0: y = 1 costs 5) */

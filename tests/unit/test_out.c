@@ -102,6 +102,55 @@ static void test_text(void **state)
 	free(got);
 }
 
+/* A table wider than 120 columns goes in panels led by its first column;
+ * with no limit it stays one. */
+static void test_text_panels(void **state)
+{
+	static const struct out_col wide[] = {
+		{"name", "Name"}, {"a", "Column A wide header"}, {"b", "Column B wide header"},
+		{"c", "Column C wide header"}, {"d", "Column D wide header"}, {"e", "Column E wide header"},
+		{"f", "Column F wide header"},
+	};
+	(void)state;
+	for (int lim = 0; lim < 2; lim++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct out *o;
+		assert_int_equal(out_new(&o, OUT_TEXT, f, "t/1"), 0);
+		if (!lim)
+			out_set_width(o, 0);
+		out_table_begin(o, "t", "Wide", wide, 7);
+		for (int r = 0; r < 2; r++) {
+			out_row_begin(o);
+			out_cell_str(o, r ? "second" : "first");
+			for (int c = 0; c < 6; c++)
+				out_cell_u64(o, (uint64_t)(r * 10 + c));
+			out_row_end(o);
+		}
+		out_table_end(o);
+		assert_int_equal(out_finish(o), 0);
+		fclose(f);
+		size_t longest = 0, cur = 0, heads = 0;
+		for (const char *p = buf; *p; p++) {
+			cur = *p == '\n' ? 0 : cur + 1;
+			longest = cur > longest ? cur : longest;
+		}
+		for (const char *p = buf; (p = strstr(p, "Name")); p++)
+			heads++;
+		if (lim) {
+			assert_true(longest <= OUT_WIDTH);
+			assert_int_equal(heads, 2); /* two panels, each led by Name */
+			assert_non_null(strstr(buf, "Column F wide header"));
+			assert_non_null(strstr(buf, "second"));
+		} else {
+			assert_true(longest > OUT_WIDTH);
+			assert_int_equal(heads, 1);
+		}
+		free(buf);
+	}
+}
+
 static struct json_object *member(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
@@ -172,7 +221,8 @@ static void test_json(void **state)
 /* Doubles in JSON: shortest exact text, and still a double. */
 static void test_json_doubles(void **state)
 {
-	static const double vals[] = {0.1, 1.0 / 3, 1e300, -2.5e-300, 5e-324, 1e21, 2, -0.0, 123456789.125};
+	static const double vals[] = {0.1, 1.0 / 3, 1e300, -2.5e-300, 5e-324, 1e21, 2, -0.0, 123456789.125, 40000,
+				      1e15};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -206,6 +256,9 @@ static void test_json_doubles(void **state)
 	assert_non_null(strstr(buf, "\"v4\":5e-324,"));
 	assert_non_null(strstr(buf, "\"v6\":2.0,"));
 	assert_non_null(strstr(buf, "\"v7\":-0.0,"));
+	/* whole numbers are written out (issue 15: no "4e+04") */
+	assert_non_null(strstr(buf, "\"v9\":40000.0,"));
+	assert_non_null(strstr(buf, "\"v10\":1000000000000000.0,"));
 	json_object_put(doc);
 	free(buf);
 }
@@ -329,6 +382,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_panels),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_doubles),
 		cmocka_unit_test(test_sections),
