@@ -487,6 +487,20 @@ static void rec_drop(struct at_ctx *x, struct at_rec *r)
 }
 
 static void count_one(struct at_ctx *x, const struct at_rec *r);
+/* The AT_SLOWEST slowest complete RPCs, by insertion, slowest first. */
+static void slow_keep(struct at_ctx *x, const struct at_rec *r, const struct at_split *sp, int64_t t)
+{
+	unsigned n = x->nslow;
+	if (n == AT_SLOWEST && sp->total <= x->slow[n - 1].sp.total)
+		return;
+	unsigned j = n < AT_SLOWEST ? x->nslow++ : n - 1;
+	while (j > 0 && x->slow[j - 1].sp.total < sp->total) {
+		x->slow[j] = x->slow[j - 1];
+		j--;
+	}
+	x->slow[j] = (struct at_slow){r->xid, (uint16_t)r->op, t, *sp};
+}
+
 static int attribute_one(struct at_ctx *x, const struct at_rec *r);
 
 /* An RPC leaves the join: seen at every point, or its window is over. */
@@ -1169,12 +1183,15 @@ static int attribute_one(struct at_ctx *x, const struct at_rec *r)
 		struct at_bin *bn = &x->bins[b];
 		bn->n++;
 		at_sadd(&bn->tot, sp.total);
+		bn->max = sp.total > bn->max ? sp.total : bn->max;
+		bn->heat[cap_heat_row(sp.total > 0 ? (uint64_t)sp.total : 0)]++;
 		for (int k = 0; k < AT_NSH; k++)
 			if (sp.grp[k] == k)
 				at_sadd(&bn->sum[k], sp.v[k]);
 	}
 	tail_keep(&x->tails[r->op], &sp);
 	tail_keep(&x->tails[AT_ALL], &sp);
+	slow_keep(x, r, &sp, t - x->bin0);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #define NFSCAP_ATTR_INT_H
 
 #include "attr.h"
+#include "ana.h"
 #include "cap.h"
 
 struct out;
@@ -86,9 +87,22 @@ struct at_opst {
 	int64_t tail_tot, tail_sum[AT_NSH], tail_sub[2];
 };
 
+/* A time bin of the attributed RPCs: their sums, the slowest, and their
+ * totals in half-octave rows (ana.h's heatmap rows) for p50 and p99 per
+ * bin: a few hundred bytes a bin, however many RPCs. */
 struct at_bin {
 	uint64_t n;
-	int64_t tot, sum[AT_NSH];
+	int64_t tot, sum[AT_NSH], max;
+	uint32_t heat[CAP_HEAT_ROWS];
+};
+
+/* One of the AT_SLOWEST slowest RPCs, kept as it leaves the join. */
+#define AT_SLOWEST 20
+struct at_slow {
+	uint32_t xid;
+	uint16_t op;
+	int64_t t;                /* its call, from the first bin's start */
+	struct at_split sp;
 };
 
 struct at_point {
@@ -145,6 +159,8 @@ struct at_ctx {
 	uint64_t complete, incomplete;
 	struct at_bin *bins;
 	uint32_t nbins;
+	struct at_slow slow[AT_SLOWEST]; /* slowest first */
+	unsigned nslow;
 	int64_t bin0, binw;
 	bool by_last;         /* --split-at last */
 	int cur;              /* point being read */

@@ -20,9 +20,14 @@
 #include "html.h"
 #include "out.h"
 
+static const char *op_name(unsigned op)
+{
+	return op == CAP_OP_NONE ? "-" : cap_op_name(op);
+}
+
 const char *at_op_name(const struct at_rec *r)
 {
-	return r->op == CAP_OP_NONE ? "-" : cap_op_name(r->op);
+	return op_name(r->op);
 }
 
 static const char *op_key(unsigned op)
@@ -634,62 +639,12 @@ static void op_tables(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 	}
 }
 
-#define SLOWEST 20
-
-struct slow {
-	uint64_t i; /* record */
-	struct at_split sp;
-};
-
-/* One pass over the attributed RPCs: the SLOWEST slowest, and every
- * RPC's (bin, total) for the percentiles per bin. */
-struct tl {
-	int64_t bin, tot;
-};
-
-static int cmp_tl(const void *a, const void *b)
-{
-	const struct tl *p = a, *q = b;
-	if (p->bin != q->bin)
-		return p->bin < q->bin ? -1 : 1;
-	return (p->tot > q->tot) - (p->tot < q->tot);
-}
-
-static int64_t bin_of(const struct at_ctx *x, const struct at_rec *r, const struct at_split *sp)
-{
-	int64_t t = r->t[sp->inner][AT_CF] - at_clock_at(&x->clk[sp->inner], r->t[sp->inner][AT_CF]);
-	return x->binw ? (t - x->bin0) / x->binw : 0;
-}
-
-static unsigned scan(const struct at_ctx *x, struct slow *top, struct tl *tl, uint64_t *ntl)
-{
-	unsigned n = 0;
-	*ntl = 0;
-	for (uint64_t i = 0; i < x->nrecs; i++) {
-		const struct at_rec *r = at_rec_at(x, i);
-		struct at_split sp;
-		unsigned m = r->mask & x->given;
-		if (m != x->given || at_split(r->t, m, x->clk, x->by_last, &sp))
-			continue;
-		if (tl && *ntl < x->complete)
-			tl[(*ntl)++] = (struct tl){bin_of(x, r, &sp), sp.total};
-		if (n == SLOWEST && sp.total <= top[n - 1].sp.total)
-			continue;
-		unsigned j = n < SLOWEST ? n++ : n - 1; /* insertion, slowest first */
-		while (j > 0 && top[j - 1].sp.total < sp.total) {
-			top[j] = top[j - 1];
-			j--;
-		}
-		top[j] = (struct slow){i, sp};
-	}
-	return n;
-}
-
 /* The slowest RPCs, each a bar from its call to its completion split into
  * the shares in order (where its time went, inside out). */
-static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned ns, const struct slow *top,
-		      unsigned n)
+static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, unsigned ns)
 {
+	const struct at_slow *top = x->slow;
+	unsigned n = x->nslow;
 	if (!n)
 		return;
 	struct html_plot p;
@@ -700,10 +655,9 @@ static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 	html_plot_begin(&p, f, h, 1000, 70 + (int)n * 20, 170, 150, &ax, &ay);
 	legend(&p, sg, ns);
 	for (unsigned i = 0; i < n; i++) {
-		const struct at_rec *r = at_rec_at(x, top[i].i);
 		char l[48];
 		double y = n - i;
-		snprintf(l, sizeof(l), "%s 0x%08" PRIx32, at_op_name(r), r->xid);
+		snprintf(l, sizeof(l), "%s 0x%08" PRIx32, op_name(top[i].op), top[i].xid);
 		html_plot_tick(&p, false, y, l);
 		int64_t sub[2] = {top[i].sp.host_vnet, top[i].sp.host_bridge};
 		stack(&p, sg, ns, y, top[i].sp.v, sub, top[i].sp.total, false);
@@ -714,10 +668,9 @@ static void waterfall(FILE *f, const struct at_ctx *x, const struct seg *sg, uns
 		html_th(f, sg[k].name, NULL);
 	fputs("</tr>\n", f);
 	for (unsigned i = 0; i < n; i++) {
-		const struct at_rec *r = at_rec_at(x, top[i].i);
 		int64_t sub[2] = {top[i].sp.host_vnet, top[i].sp.host_bridge};
-		fprintf(f, "<tr><td>%s</td><td class=\"l\">0x%08" PRIx32 "</td>", at_op_name(r), r->xid);
-		html_td(f, (double)(bin_of(x, r, &top[i].sp) * x->binw) / 1e9, OUT_U_SEC);
+		fprintf(f, "<tr><td>%s</td><td class=\"l\">0x%08" PRIx32 "</td>", op_name(top[i].op), top[i].xid);
+		html_td(f, (double)top[i].t / 1e9, OUT_U_SEC);
 		html_td(f, (double)top[i].sp.total, OUT_U_NS);
 		for (unsigned k = 0; k < ns; k++)
 			html_td(f, (double)seg_val(&sg[k], top[i].sp.v, sub), OUT_U_NS);
@@ -766,39 +719,58 @@ static void timeseries(FILE *f, const struct at_ctx *x, const struct seg *sg, un
 	html_plot_end(&p);
 }
 
+/* The q-quantile of a bin's totals from its half-octave rows, placed
+ * inside its row in proportion (log-linear): a plot's precision, not the
+ * exact per-op percentiles of the tables. */
+static double bin_quantile(const struct at_bin *b, double q)
+{
+	uint64_t want = (uint64_t)ceil(q * (double)b->n), acc = 0;
+	for (unsigned r = 0; r < CAP_HEAT_ROWS; r++) {
+		if (!b->heat[r] || (acc += b->heat[r]) < want)
+			continue;
+		double lo = (double)cap_heat_lo(r), hi = r + 1 < CAP_HEAT_ROWS ? (double)cap_heat_lo(r + 1) : lo * 1.5;
+		double in = (double)(want - (acc - b->heat[r])) / (double)b->heat[r];
+		return fmin(lo * pow(hi / lo, in), (double)b->max);
+	}
+	return (double)b->max;
+}
+
 /* p50, p99 and max of the total per bin: when the tail happened, not
  * only how the mean moved. */
-static void tail_over_time(FILE *f, const struct at_ctx *x, struct tl *tl, uint64_t n)
+static void tail_over_time(FILE *f, const struct at_ctx *x)
 {
-	if (!n)
-		return;
-	qsort(tl, n, sizeof(*tl), cmp_tl);
 	double tmax = x->nbins > 1 ? (double)(x->nbins - 1) * (double)x->binw / 1e9 : 1;
 	struct html_plot p;
-	char h[128], b[24];
-	snprintf(h, sizeof(h), "Latency per %s over time: p50, p99 and the slowest RPC (total)",
+	char h[160], b[24];
+	snprintf(h, sizeof(h), "Latency per %s over time: p50 and p99 (within a half octave) and the slowest RPC (total)",
 		 out_fmt(b, sizeof(b), (double)x->binw / 1e9, OUT_U_SEC));
 	struct html_axis ax = {0, tmax, OUT_U_SEC, false, false, "time since the first RPC", 0};
-	struct html_axis ay = {fmax(1, (double)tl[0].tot), 1, OUT_U_NS, true, false, "latency per RPC, log scale", 0};
-	for (uint64_t i = 0; i < n; i++) {
-		ay.lo = fmin(ay.lo, fmax(1, (double)tl[i].tot));
-		ay.hi = fmax(ay.hi, (double)tl[i].tot);
+	struct html_axis ay = {0, 1, OUT_U_NS, true, false, "latency per RPC, log scale", 0};
+	bool any = false;
+	for (uint32_t i = 0; i < x->nbins; i++) {
+		const struct at_bin *bn = &x->bins[i];
+		if (!bn->n)
+			continue;
+		double lo = fmax(1, bin_quantile(bn, 0.5));
+		ay.lo = any ? fmin(ay.lo, lo) : lo;
+		ay.hi = fmax(ay.hi, (double)bn->max);
+		any = true;
 	}
+	if (!any)
+		return;
 	html_plot_begin(&p, f, h, 1000, 300, 0, 150, &ax, &ay);
 	static const char *const names[] = {"p50", "p99", "max"};
 	for (int k = 0; k < 3; k++) {
-		html_line_begin(&p, html_color((unsigned)k == 0 ? 0 : k == 1 ? 1 : 6), 1.6, k == 2 ? "3 2" : NULL);
-		for (uint64_t i = 0; i < n;) {
-			uint64_t j = i;
-			while (j < n && tl[j].bin == tl[i].bin)
-				j++;
-			uint64_t c = j - i; /* the bin's RPCs, sorted by total */
-			uint64_t at = k == 0 ? (c + 1) / 2 : k == 1 ? (c * 99 + 99) / 100 : c;
-			html_line_pt(&p, (double)tl[i].bin * (double)x->binw / 1e9, (double)tl[i + at - 1].tot);
-			i = j;
+		unsigned c = k == 0 ? 0 : k == 1 ? 1 : 6;
+		html_line_begin(&p, html_color(c), 1.6, k == 2 ? "3 2" : NULL);
+		for (uint32_t i = 0; i < x->nbins; i++) {
+			const struct at_bin *bn = &x->bins[i];
+			if (bn->n)
+				html_line_pt(&p, (double)i * (double)x->binw / 1e9,
+					     k == 2 ? (double)bn->max : fmax(1, bin_quantile(bn, k == 0 ? 0.5 : 0.99)));
 		}
 		html_line_end(&p);
-		html_plot_legend(&p, html_color((unsigned)k == 0 ? 0 : k == 1 ? 1 : 6), names[k]);
+		html_plot_legend(&p, html_color(c), names[k]);
 	}
 	html_plot_end(&p);
 }
@@ -857,13 +829,8 @@ int at_html(struct at_ctx *x, FILE *f)
 	}
 	bars(f, x, sg, ns);
 	op_tables(f, x, sg, ns);
-	struct slow top[SLOWEST];
-	uint64_t ntl = 0;
-	struct tl *tl = malloc(x->complete * sizeof(*tl));
-	unsigned nslow = scan(x, top, tl, &ntl);
-	waterfall(f, x, sg, ns, top, nslow);
-	tail_over_time(f, x, tl, tl ? ntl : 0);
-	free(tl);
+	waterfall(f, x, sg, ns);
+	tail_over_time(f, x);
 	timeseries(f, x, sg, ns);
 	return html_page_end(f);
 }
