@@ -742,7 +742,7 @@ static void tail_over_time(FILE *f, const struct at_ctx *x)
 	double tmax = x->nbins > 1 ? (double)(x->nbins - 1) * (double)x->binw / 1e9 : 1;
 	struct html_plot p;
 	char h[160], b[24];
-	snprintf(h, sizeof(h), "Latency per %s over time: p50 and p99 (within a half octave) and the slowest RPC (total)",
+	snprintf(h, sizeof(h), "Latency per %s over time: p50, p99 (to within a half octave) and the slowest RPC (total)",
 		 out_fmt(b, sizeof(b), (double)x->binw / 1e9, OUT_U_SEC));
 	struct html_axis ax = {0, tmax, OUT_U_SEC, false, false, "time since the first RPC", 0};
 	struct html_axis ay = {0, 1, OUT_U_NS, true, false, "latency per RPC, log scale", 0};
