@@ -47,8 +47,9 @@ static void usage(FILE *f)
 		"  --connections C     TCP connections, each its own libnfs context (max %d)\n"
 		"  --slots S           RPCs in flight per connection\n"
 		"                      (quick mode chooses both from the RPC size when not given:\n"
-		"                      about 1 MiB in flight per connection, at most 32 slots,\n"
-		"                      2 MiB on the path, at most 4 connections; results say so)\n"
+		"                      about 1 MiB in flight per connection, at most 64 slots,\n"
+		"                      2 MiB on the path, 2 to 4 connections, at most one per CPU;\n"
+		"                      the results say so)\n"
 		"  --threads T         threads driving the connections (default min(C, CPUs))\n"
 		"  --rsize/--wsize SIZE bytes per READ/WRITE RPC (default bs), capped by FSINFO\n"
 		"  --stable MODE       unstable|data|file WRITEs (default unstable, COMMIT at end)\n"
@@ -327,7 +328,7 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 	return 0;
 }
 
-void nb_choose_concurrency(uint64_t rpc_bytes, unsigned *connections, unsigned *slots)
+void nb_choose_concurrency(uint64_t rpc_bytes, long cpus, unsigned *connections, unsigned *slots)
 {
 	uint64_t rpc = rpc_bytes < 1 ? 1 : rpc_bytes > NB_RPC_MAX ? NB_RPC_MAX : rpc_bytes;
 	if (!*slots) {
@@ -337,7 +338,9 @@ void nb_choose_concurrency(uint64_t rpc_bytes, unsigned *connections, unsigned *
 	if (!*connections) {
 		uint64_t per = rpc * *slots; /* bytes one connection has in flight */
 		uint64_t c = (NB_PATH_INFLIGHT + per - 1) / per;
-		*connections = c < 1 ? 1 : c > NB_AUTO_CONNS_MAX ? NB_AUTO_CONNS_MAX : (unsigned)c;
+		/* more connections than CPUs to drive them only add polling */
+		uint64_t most = cpus < 2 ? 2 : cpus > (long)NB_AUTO_CONNS_MAX ? NB_AUTO_CONNS_MAX : (uint64_t)cpus;
+		*connections = c < 1 ? 1 : c > most ? (unsigned)most : (unsigned)c;
 	}
 }
 
@@ -376,7 +379,7 @@ static void quick_profile(struct nb_config *c, const struct cli *l)
 		rpc = g->write_bs;
 	g->connections = l->connections;
 	g->slots = l->slots;
-	nb_choose_concurrency(rpc, &g->connections, &g->slots);
+	nb_choose_concurrency(rpc, ncpu, &g->connections, &g->slots);
 	c->conns_chosen = !l->connections;
 	c->slots_chosen = !l->slots;
 	c->chosen_for = rpc > NB_RPC_MAX ? NB_RPC_MAX : rpc;

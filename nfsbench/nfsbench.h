@@ -163,17 +163,18 @@ int nb_bare_read(const char *server, const char *export, const char *file, unsig
 /* Quick mode's concurrency when --connections or --slots is not given:
  * slots so that one connection has about NB_CONN_INFLIGHT bytes of RPCs in
  * flight (at most NB_AUTO_SLOTS_MAX), then connections so that the path
- * has about NB_PATH_INFLIGHT (at most NB_AUTO_CONNS_MAX). Why these values:
- * README, "Performance". A value given (non-zero *connections or *slots)
+ * has about NB_PATH_INFLIGHT, at most one per CPU of the client (cpus; at
+ * least 2, at most NB_AUTO_CONNS_MAX). Why these values: README, "What
+ * limits one connection". A value given (non-zero *connections or *slots)
  * is kept, and the other is chosen around it. rpc_bytes is the size of one
  * READ or WRITE asked for (0 counts as 1); above NB_RPC_MAX it counts as
  * NB_RPC_MAX, the most libnfs 4.0 carries in one (NFS_MAX_XFER_SIZE). */
 #define NB_RPC_MAX (1u << 20)
 #define NB_CONN_INFLIGHT (1u << 20)
 #define NB_PATH_INFLIGHT (2u << 20)
-#define NB_AUTO_SLOTS_MAX 32u
+#define NB_AUTO_SLOTS_MAX 64u
 #define NB_AUTO_CONNS_MAX 4u
-void nb_choose_concurrency(uint64_t rpc_bytes, unsigned *connections, unsigned *slots);
+void nb_choose_concurrency(uint64_t rpc_bytes, long cpus, unsigned *connections, unsigned *slots);
 
 /* Set by the SIGINT handler. */
 extern volatile int nb_stop;

@@ -123,7 +123,7 @@ check "ramp RPCs are not counted" test "$(jqv .total.rpcs_uncounted "$T_TMP/t.js
 check "intervals add up to the count" test "$(jq '[.intervals[].ops] | add' "$T_TMP/t.json")" = "$(jqv .ops.read.count "$T_TMP/t.json")"
 check "client CPU reported" test "$(jq '.cpu.user_s + .cpu.sys_s > 0' "$T_TMP/t.json")" = true
 check "JSON: --connections 2 kept, slots chosen for 4 KiB RPCs ($(jq -c '.config | [.connections, .connections_chosen, .slots, .slots_chosen, .chosen_for_rpc_bytes]' "$T_TMP/t.json"))" \
-	test "$(jq -c '.config | [.connections, .connections_chosen, .slots, .slots_chosen, .chosen_for_rpc_bytes]' "$T_TMP/t.json")" = '[2,false,32,true,4096]'
+	test "$(jq -c '.config | [.connections, .connections_chosen, .slots, .slots_chosen, .chosen_for_rpc_bytes]' "$T_TMP/t.json")" = '[2,false,64,true,4096]'
 
 # --- Ctrl-C prints partial results ---------------------------------------
 # lab exec execs ip, which execs nfsbench: $! is nfsbench itself

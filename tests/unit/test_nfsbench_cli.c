@@ -81,30 +81,35 @@ static void test_choose_concurrency(void **state)
 	(void)state;
 	static const struct {
 		uint64_t rpc;
+		long cpus;
 		unsigned conns, slots; /* given (0: choose) */
 		unsigned want_conns, want_slots;
 	} cases[] = {
-		{ 1u << 20, 0, 0, 2, 1 },     /* 1 MiB in flight per connection, 2 on the path */
-		{ 512u << 10, 0, 0, 2, 2 },
-		{ 256u << 10, 0, 0, 2, 4 },
-		{ 64u << 10, 0, 0, 2, 16 },
-		{ 4096, 0, 0, 4, 32 },        /* both caps */
-		{ 4u << 20, 0, 0, 2, 1 },     /* libnfs 4.0 sends these as 1 MiB RPCs */
-		{ 3u << 20, 0, 0, 2, 1 },
-		{ 0, 0, 0, 4, 32 },           /* no size: the smallest */
-		{ 1, 0, 0, 4, 32 },
-		{ 1u << 20, 1, 0, 1, 1 },     /* --connections 1 */
-		{ 1u << 20, 0, 4, 1, 4 },     /* --slots 4: 4 MiB on one connection already */
-		{ 4096, 0, 1, 4, 1 },         /* --slots 1: connections capped */
-		{ 4096, 8, 0, 8, 32 },        /* --connections 8 */
-		{ 1u << 20, 3, 5, 3, 5 },     /* both given: both kept */
+		{ 1u << 20, 2, 0, 0, 2, 1 },     /* 1 MiB in flight per connection, 2 on the path */
+		{ 1u << 20, 1, 0, 0, 2, 1 },     /* 2 even on one CPU: one reply sent while one is read */
+		{ 1u << 20, 16, 0, 0, 2, 1 },
+		{ 512u << 10, 2, 0, 0, 2, 2 },
+		{ 256u << 10, 2, 0, 0, 2, 4 },
+		{ 64u << 10, 2, 0, 0, 2, 16 },
+		{ 4096, 2, 0, 0, 2, 64 },        /* slots capped, connections one per CPU */
+		{ 4096, 3, 0, 0, 3, 64 },
+		{ 4096, 16, 0, 0, 4, 64 },       /* at most 4 */
+		{ 4u << 20, 2, 0, 0, 2, 1 },     /* libnfs 4.0 sends these as 1 MiB RPCs */
+		{ 3u << 20, 2, 0, 0, 2, 1 },
+		{ 0, 2, 0, 0, 2, 64 },           /* no size: the smallest */
+		{ 1, 2, 0, 0, 2, 64 },
+		{ 1u << 20, 2, 1, 0, 1, 1 },     /* --connections 1 */
+		{ 1u << 20, 2, 0, 4, 1, 4 },     /* --slots 4: 4 MiB on one connection already */
+		{ 4096, 8, 0, 1, 4, 1 },         /* --slots 1: connections capped */
+		{ 4096, 2, 8, 0, 8, 64 },        /* --connections 8 */
+		{ 1u << 20, 2, 3, 5, 3, 5 },     /* both given: both kept */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned c = cases[i].conns, s = cases[i].slots;
-		nb_choose_concurrency(cases[i].rpc, &c, &s);
+		nb_choose_concurrency(cases[i].rpc, cases[i].cpus, &c, &s);
 		if (c != cases[i].want_conns || s != cases[i].want_slots)
-			fail_msg("case %zu (%llu bytes, given %u x %u): %u x %u, want %u x %u", i,
-				 (unsigned long long)cases[i].rpc, cases[i].conns, cases[i].slots, c, s,
+			fail_msg("case %zu (%llu bytes, %ld CPUs, given %u x %u): %u x %u, want %u x %u", i,
+				 (unsigned long long)cases[i].rpc, cases[i].cpus, cases[i].conns, cases[i].slots, c, s,
 				 cases[i].want_conns, cases[i].want_slots);
 	}
 }
@@ -145,7 +150,7 @@ static void test_cli_chosen(void **state)
 		const char *want;
 	} cases[] = {
 		{ { "--bs", "1m", NULL }, "2 connections (chosen) x 1 slot (chosen)" },
-		{ { "--bs", "4k", "--rw", "randread", NULL }, "4 connections (chosen) x 32 slots (chosen)" },
+		{ { "--bs", "4k", "--rw", "randread", "--connections", "2", NULL }, "2 connections x 64 slots (chosen)" },
 		{ { "--bs", "1m", "--rsize", "64k", NULL }, "2 connections (chosen) x 16 slots (chosen)" },
 		{ { "--bs", "1m", "--rw", "write", "--wsize", "256k", NULL }, "2 connections (chosen) x 4 slots (chosen)" },
 		{ { "--bs", "1m", "--connections", "1", NULL }, "1 connections x 1 slot (chosen)" },
