@@ -44,8 +44,12 @@ static void usage(FILE *f)
 		"  --ops N             stop after N operations (without --time and --ops:\n"
 		"                      one pass over the file)\n"
 		"engine:\n"
-		"  --connections C     TCP connections, each its own libnfs context (default 1, max %d)\n"
-		"  --slots S           RPCs in flight per connection (default 16)\n"
+		"  --connections C     TCP connections, each its own libnfs context (max %d)\n"
+		"  --slots S           RPCs in flight per connection\n"
+		"                      (quick mode chooses both from the RPC size when not given:\n"
+		"                      about 1 MiB in flight per connection, at most 64 slots,\n"
+		"                      2 MiB on the path, 2 to 4 connections, at most one per CPU;\n"
+		"                      the results say so)\n"
 		"  --threads T         threads driving the connections (default min(C, CPUs))\n"
 		"  --rsize/--wsize SIZE bytes per READ/WRITE RPC (default bs), capped by FSINFO\n"
 		"  --stable MODE       unstable|data|file WRITEs (default unstable, COMMIT at end)\n"
@@ -324,6 +328,22 @@ static int parse_args(struct nb_config *c, struct cli *l, int argc, char **argv)
 	return 0;
 }
 
+void nb_choose_concurrency(uint64_t rpc_bytes, long cpus, unsigned *connections, unsigned *slots)
+{
+	uint64_t rpc = rpc_bytes < 1 ? 1 : rpc_bytes > NB_RPC_MAX ? NB_RPC_MAX : rpc_bytes;
+	if (!*slots) {
+		uint64_t s = NB_CONN_INFLIGHT / rpc;
+		*slots = s < 1 ? 1 : s > NB_AUTO_SLOTS_MAX ? NB_AUTO_SLOTS_MAX : (unsigned)s;
+	}
+	if (!*connections) {
+		uint64_t per = rpc * *slots; /* bytes one connection has in flight */
+		uint64_t c = (NB_PATH_INFLIGHT + per - 1) / per;
+		/* more connections than CPUs to drive them only add polling */
+		uint64_t most = cpus < 2 ? 2 : cpus > (long)NB_AUTO_CONNS_MAX ? NB_AUTO_CONNS_MAX : (uint64_t)cpus;
+		*connections = c < 1 ? 1 : c > most ? (unsigned)most : (unsigned)c;
+	}
+}
+
 /* Quick mode: the command line's workload as a one-group profile. */
 static void quick_profile(struct nb_config *c, const struct cli *l)
 {
@@ -340,10 +360,6 @@ static void quick_profile(struct nb_config *c, const struct cli *l)
 	p->ngroups = 1;
 	struct nb_group *g = &p->groups[0];
 	snprintf(g->name, sizeof(g->name), "default");
-	g->connections = l->connections ? l->connections : 1;
-	g->slots = l->slots ? l->slots : 16;
-	g->threads = l->threads ? l->threads
-				: g->connections < ncpu ? g->connections : (unsigned)(ncpu > 0 ? ncpu : 1);
 	switch (c->rw) {
 	case NB_RW_READ: case NB_RW_RANDREAD: g->weight[NB_K_READ] = 1; break;
 	case NB_RW_WRITE: case NB_RW_RANDWRITE: g->weight[NB_K_WRITE] = 1; break;
@@ -355,6 +371,20 @@ static void quick_profile(struct nb_config *c, const struct cli *l)
 	g->read_size = g->write_size = c->bs;
 	g->read_bs = c->rsize ? c->rsize : c->bs;
 	g->write_bs = c->wsize ? c->wsize : c->bs;
+	/* the RPCs' size decides how many fill the path: the largest that runs */
+	uint64_t rpc = 0;
+	if (g->weight[NB_K_READ])
+		rpc = g->read_bs;
+	if (g->weight[NB_K_WRITE] && g->write_bs > rpc)
+		rpc = g->write_bs;
+	g->connections = l->connections;
+	g->slots = l->slots;
+	nb_choose_concurrency(rpc, ncpu, &g->connections, &g->slots);
+	c->conns_chosen = !l->connections;
+	c->slots_chosen = !l->slots;
+	c->chosen_for = rpc > NB_RPC_MAX ? NB_RPC_MAX : rpc;
+	g->threads = l->threads ? l->threads
+				: g->connections < ncpu ? g->connections : (unsigned)(ncpu > 0 ? ncpu : 1);
 	g->stable = l->stable;
 	/* neither --time nor --ops: one pass over the file */
 	g->ops_limit = l->ops ? l->ops : l->time_ns ? 0 : (c->size / c->bs ? c->size / c->bs : 1);
@@ -391,9 +421,12 @@ static int check_report(const struct nb_config *c, const char *profile, unsigned
 		threads += p->groups[i].threads;
 		conns += p->groups[i].connections;
 	}
-	char t[32];
-	printf("%s: valid: %u thread group%s, %u threads, %u connections, NFSv%u, %s%s%s\n",
-	       profile ? profile : "quick mode", p->ngroups, p->ngroups == 1 ? "" : "s", threads, conns, vers,
+	char t[32], slots[64] = "";
+	if (!profile)
+		snprintf(slots, sizeof(slots), "%s x %u slot%s%s", c->conns_chosen ? " (chosen)" : "",
+			 p->groups[0].slots, p->groups[0].slots == 1 ? "" : "s", c->slots_chosen ? " (chosen)" : "");
+	printf("%s: valid: %u thread group%s, %u threads, %u connections%s, NFSv%u, %s%s%s\n",
+	       profile ? profile : "quick mode", p->ngroups, p->ngroups == 1 ? "" : "s", threads, conns, slots, vers,
 	       p->time_ns ? "time " : "", p->time_ns ? out_fmt_ns(t, sizeof(t), p->time_ns) : "until the ops are done",
 	       c->url ? "" : " (no url yet)");
 	return fflush(stdout) ? 1 : 0;
@@ -411,6 +444,7 @@ int nb_cli_main(int argc, char **argv, const struct nb_hooks *hooks)
 		return nb_verify_bench_main(argc - 1, argv + 1);
 
 	static struct nb_config cfg;
+	memset(&cfg, 0, sizeof(cfg)); /* a second call (tests) starts afresh */
 	cfg.rw = NB_RW_READ;
 	cfg.rwmixread = 50;
 	cfg.bs = 4096;

@@ -52,6 +52,10 @@ struct nb_config {
 	unsigned rwmixread;
 	uint64_t bs, size;
 	uint64_t rsize, wsize; /* asked per RPC (0: bs) */
+	/* quick mode: connections and slots chosen (not given) for RPCs of
+	 * chosen_for bytes (see nb_choose_concurrency) */
+	bool conns_chosen, slots_chosen;
+	uint64_t chosen_for;
 	uint64_t seed;
 	uint64_t timeout_ns;
 	bool verify;
@@ -155,6 +159,22 @@ void nb_result_free(struct nb_result *res);
  * nfsio_bare_reads). Returns 0 or an errno value with a reason in err. */
 int nb_bare_read(const char *server, const char *export, const char *file, unsigned slots, uint64_t n,
 		 char *err, size_t errlen);
+
+/* Quick mode's concurrency when --connections or --slots is not given:
+ * slots so that one connection has about NB_CONN_INFLIGHT bytes of RPCs in
+ * flight (at most NB_AUTO_SLOTS_MAX), then connections so that the path
+ * has about NB_PATH_INFLIGHT, at most one per CPU of the client (cpus; at
+ * least 2, at most NB_AUTO_CONNS_MAX). Why these values: README, "What
+ * limits one connection". A value given (non-zero *connections or *slots)
+ * is kept, and the other is chosen around it. rpc_bytes is the size of one
+ * READ or WRITE asked for (0 counts as 1); above NB_RPC_MAX it counts as
+ * NB_RPC_MAX, the most libnfs 4.0 carries in one (NFS_MAX_XFER_SIZE). */
+#define NB_RPC_MAX (1u << 20)
+#define NB_CONN_INFLIGHT (1u << 20)
+#define NB_PATH_INFLIGHT (2u << 20)
+#define NB_AUTO_SLOTS_MAX 64u
+#define NB_AUTO_CONNS_MAX 4u
+void nb_choose_concurrency(uint64_t rpc_bytes, long cpus, unsigned *connections, unsigned *slots);
 
 /* Set by the SIGINT handler. */
 extern volatile int nb_stop;

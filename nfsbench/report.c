@@ -182,8 +182,22 @@ int nb_report(const struct nb_config *cfg, const struct nb_result *res)
 		out_u64(o, "rsize_asked", NULL, cfg->rsize ? cfg->rsize : cfg->bs, NULL);
 		out_u64(o, "wsize_asked", NULL, cfg->wsize ? cfg->wsize : cfg->bs, NULL);
 		out_str(o, "stable", "stable", stable_name(g->stable));
-		out_u64(o, "connections", "connections", g->connections, NULL);
-		out_u64(o, "slots", "slots per connection", g->slots, NULL);
+		/* values nfsbench chose say so: a user comparing runs must know */
+		char why[64], sz[32];
+		uint64_t r = cfg->chosen_for;
+		if (r && r % (1u << 20) == 0)
+			snprintf(sz, sizeof(sz), "%llu MiB", (unsigned long long)(r >> 20));
+		else if (r && r % 1024 == 0)
+			snprintf(sz, sizeof(sz), "%llu KiB", (unsigned long long)(r >> 10));
+		else
+			snprintf(sz, sizeof(sz), "%llu-byte", (unsigned long long)r);
+		snprintf(why, sizeof(why), "(chosen for %s RPCs)", sz);
+		out_u64(o, "connections", "connections", g->connections, cfg->conns_chosen ? why : NULL);
+		out_u64(o, "slots", "slots per connection", g->slots, cfg->slots_chosen ? why : NULL);
+		out_bool(o, "connections_chosen", NULL, cfg->conns_chosen);
+		out_bool(o, "slots_chosen", NULL, cfg->slots_chosen);
+		if (cfg->conns_chosen || cfg->slots_chosen)
+			out_u64(o, "chosen_for_rpc_bytes", NULL, r, NULL);
 		out_u64(o, "threads", "threads", g->threads, NULL);
 		out_u64(o, "ops_limit", "ops limit", g->ops_limit, NULL);
 	} else {

@@ -65,6 +65,9 @@ check "--output: the file ends with the results, nothing on stdout" \
 G timeout 60 "$NB" --url "nfs://$SIP/null" --rw read --bs 64k --size 8m --time 2s --status-interval 1s >"$T_TMP/iv.txt"
 check "--status-interval in text: interval lines first, then the results" \
 	bash -c "[ \$(grep -c '^interval \[run ' '$T_TMP/iv.txt') -ge 1 ] && head -n 1 '$T_TMP/iv.txt' | grep -q '^interval' && tail -n 1 '$T_TMP/iv.txt' | grep -vq '^interval'"
+# neither --connections nor --slots: both chosen for the RPC size, and said so
+check "text results: connections and slots chosen for 64 KiB RPCs ($(grep -E '^ *(connections|slots per)' "$T_TMP/iv.txt" | tr -s ' ' | tr '\n' ';'))" \
+	bash -c "grep -Eq '^ *connections +2 \(chosen for 64 KiB RPCs\)' '$T_TMP/iv.txt' && grep -Eq '^ *slots per connection +16 \(chosen for 64 KiB RPCs\)' '$T_TMP/iv.txt'"
 
 # --- written data, byte for byte on the storage node's disk ---------------
 G timeout 60 "$NB" --url "nfs://$SIP/export" --rw write --bs 128k --size 16m --file seq.dat --seed 7 \
@@ -119,6 +122,8 @@ check "two per-second intervals" test "$(jq '.intervals | length' "$T_TMP/t.json
 check "ramp RPCs are not counted" test "$(jqv .total.rpcs_uncounted "$T_TMP/t.json")" -gt 0
 check "intervals add up to the count" test "$(jq '[.intervals[].ops] | add' "$T_TMP/t.json")" = "$(jqv .ops.read.count "$T_TMP/t.json")"
 check "client CPU reported" test "$(jq '.cpu.user_s + .cpu.sys_s > 0' "$T_TMP/t.json")" = true
+check "JSON: --connections 2 kept, slots chosen for 4 KiB RPCs ($(jq -c '.config | [.connections, .connections_chosen, .slots, .slots_chosen, .chosen_for_rpc_bytes]' "$T_TMP/t.json"))" \
+	test "$(jq -c '.config | [.connections, .connections_chosen, .slots, .slots_chosen, .chosen_for_rpc_bytes]' "$T_TMP/t.json")" = '[2,false,64,true,4096]'
 
 # --- Ctrl-C prints partial results ---------------------------------------
 # lab exec execs ip, which execs nfsbench: $! is nfsbench itself
