@@ -67,7 +67,7 @@ remount() {
 }
 
 # One fio process runs every point of a pass, one after the other
-# (stonewall), each its own reporting group: fio loads some forty shared
+# (stonewall), each its own reporting group: fio loads some sixty shared
 # libraries, which takes seconds in a TCG guest, once instead of per run.
 fio_pass() { # label
 	local label=$1 p e rw bs d jobs qd size inc
