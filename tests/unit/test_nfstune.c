@@ -656,6 +656,28 @@ static void test_qemu_cmdline(void **state)
 	assert_int_equal(c.tx_queue_size, 256);
 	assert_true(c.vhost);
 	assert_int_equal(tune_virtio_parse_cmdline("sleep\0" "60\0", 9, &c), EINVAL);
+	/* the lab's QEMU: a second netdev (user) and NIC (e1000) that are not it */
+	static const char lab[] = "qemu-system-x86_64\0-netdev\0user,id=ctl,restrict=on\0-netdev\0"
+				  "tap,id=lab,ifname=vnet1,vhost=off,queues=2\0-device\0"
+				  "virtio-net-pci,netdev=lab,mq=on,vectors=6,rx_queue_size=512,tx_queue_size=256\0-device\0"
+				  "e1000,netdev=ctl\0";
+	assert_int_equal(tune_virtio_parse_cmdline(lab, sizeof(lab) - 1, &c), 0);
+	assert_int_equal(c.queues, 2);
+	assert_int_equal(c.rx_queue_size, 512);
+	assert_false(c.vhost);
+	/* libvirt with QEMU 6+: JSON options, one tap fd per queue, and another
+	 * VM NIC on a single-queue tap listed first */
+	static const char lv[] = "qemu-system-x86_64\0-netdev\0{\"type\":\"tap\",\"fd\":\"40\",\"id\":\"hostnet1\"}\0"
+				 "-netdev\0{\"type\":\"tap\",\"fds\":\"30:31:32:33\",\"vhost\":true,\"vhostfds\":\"34:35:36:37\","
+				 "\"id\":\"hostnet0\"}\0-device\0{\"driver\":\"virtio-net-pci\",\"mq\":true,\"vectors\":10,"
+				 "\"rx_queue_size\":1024,\"netdev\":\"hostnet0\",\"id\":\"net0\"}\0-device\0"
+				 "{\"driver\":\"virtio-net-pci\",\"netdev\":\"hostnet1\",\"id\":\"net1\"}\0";
+	assert_int_equal(tune_virtio_parse_cmdline(lv, sizeof(lv) - 1, &c), 0);
+	assert_int_equal(c.queues, 4);
+	assert_int_equal(c.rx_queue_size, 1024);
+	assert_int_equal(c.tx_queue_size, 256);
+	assert_true(c.vhost);
+	assert_int_equal(tune_virtio_parse_cmdline("q\0-device\0{\"driver\": broken\0", 27, &c), EINVAL);
 }
 
 static void test_qdisc_values(void **state)
