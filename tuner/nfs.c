@@ -514,7 +514,7 @@ static int mount_opts(const struct nfs_mount *m, const char *opts)
 static int opt_apply(struct tune *t, struct knob *k, const char *v)
 {
 	struct nfs_mount m;
-	char changes[TUNE_VAL], opts[2048], now[TUNE_VAL], val[64], ra[32] = "", bdi[PATH_MAX], err[256];
+	char changes[TUNE_VAL], opts[2048], now[TUNE_VAL], val[64], ra[32] = "", bdi[PATH_MAX], err[256] = "";
 	bool token = strchr(v, '=') != NULL;
 
 	if (token) {
@@ -538,6 +538,7 @@ static int opt_apply(struct tune *t, struct knob *k, const char *v)
 	/* the new mount gets a new BDI: its read-ahead is carried over */
 	if (!tune_nfs_bdi_path(t, k->obj, bdi, sizeof(bdi), err, sizeof(err)))
 		tune_read_file(bdi, ra, sizeof(ra));
+	err[0] = '\0';
 	if (umount2(m.dir, 0)) {
 		int e = errno;
 		return knob_fail(k, e, "unmounting %s to change %s: %s%s; nothing was changed", k->obj, k->name,
