@@ -20,8 +20,9 @@
 #define TUNE_VAL 512    /* longest value (a 1024-CPU list fits) */
 #define TUNE_ERRLEN 512 /* one message */
 
-/* When a change takes effect; only live and new-connections knobs are
- * applied, the others are planned with the command to run. */
+/* When a change takes effect; live, new-connections and remount knobs
+ * are applied (a remount refuses a mount in use), the others are planned
+ * with the command to run. */
 enum knob_class {
 	KNOB_LIVE,
 	KNOB_NEWCONN,   /* new TCP connections or mounts */
@@ -32,7 +33,7 @@ enum knob_class {
 const char *knob_class_name(enum knob_class c);
 static inline bool knob_class_applies(enum knob_class c)
 {
-	return c == KNOB_LIVE || c == KNOB_NEWCONN;
+	return c == KNOB_LIVE || c == KNOB_NEWCONN || c == KNOB_REMOUNT;
 }
 
 /* Apply order (dependency order; revert runs it backwards). Queue counts

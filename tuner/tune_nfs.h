@@ -1,6 +1,7 @@
 /* nfs.h - NFS client mounts: their options (rsize, wsize, nconnect: fixed
- * at mount time, so class remount, planned with the exact commands) and
- * the read-ahead of their backing device info (live). */
+ * at mount time, so class remount: nfstune unmounts and mounts again, and
+ * refuses while the mount is in use) and the read-ahead of their backing
+ * device info (live). */
 #ifndef NFSTUNE_NFS_H
 #define NFSTUNE_NFS_H
 
@@ -27,8 +28,13 @@ int tune_nfs_parse_mountinfo_line(const char *line, char *dir, size_t len, unsig
 int tune_nfs_mounts(const struct tune *t, struct nfs_mount **out, size_t *n);
 /* Value of option key in a comma-separated list (a flag gives ""). */
 bool tune_nfs_opt(const char *opts, const char *key, char *val, size_t len);
-/* "umount DIR && mount -t TYPE -o OPTS DEV DIR" with the mount's own
- * options, changes ("rsize=1048576,nconnect=4") applied over them. */
+/* A mount's options (/proc/mounts style) with changes
+ * ("rsize=1048576,nconnect=4") put in place of the same keys; all: drop
+ * every rsize, wsize and nconnect first (a revert's full list). 0 or
+ * ENOSPC. */
+int tune_nfs_new_opts(const char *opts, const char *changes, bool all, char *out, size_t len);
+/* "umount DIR && mount -i -t TYPE -o OPTS DEV DIR": what apply does, by
+ * hand, with the mount's own options and changes applied over them. */
 void tune_nfs_mount_command(const struct nfs_mount *m, const char *changes, char *buf, size_t len);
 
 extern const struct knob_type knob_nfs_opt, knob_readahead;

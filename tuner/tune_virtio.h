@@ -14,8 +14,11 @@ struct prof;
 struct json_object;
 
 /* The VM's current virtio-net settings from its QEMU command line
- * (NUL-separated argv): queues (1 without mq), rx/tx ring sizes (QEMU's
- * default 256). 0 or EINVAL when no virtio-net device is found. */
+ * (NUL-separated argv): of its first virtio-net device, the ring sizes
+ * (QEMU's default 256) and the queues of the tap netdev it names (queues=,
+ * or one fd per queue as libvirt passes them; 1 without mq). Options in
+ * keyval ("tap,id=n0,queues=4") or JSON form (libvirt with QEMU 6+). 0 or
+ * EINVAL when no virtio-net device is found. */
 struct virtio_net_cfg {
 	unsigned queues, rx_queue_size, tx_queue_size;
 	bool vhost;

@@ -23,23 +23,28 @@
 /* ------------------------------------------------------------------ */
 /* QEMU command lines                                                   */
 
-/* Value of key in a "-device"/"-netdev" option string "a=1,b=2". */
-static bool optval(const char *opts, const char *key, unsigned *out)
+/* One -netdev or -device option of a QEMU command line, in either of its
+ * syntaxes: keyval ("tap,id=n0,queues=4") or JSON ({"type":"tap",...}),
+ * which libvirt uses with QEMU 6 and later. */
+struct qopt {
+	struct json_object *j; /* the JSON form, else NULL */
+	const char *kv;	       /* the keyval form */
+};
+
+static bool qopt_str(const struct qopt *o, const char *key, char *out, size_t len)
 {
+	if (o->j) {
+		struct json_object *v;
+		if (!json_object_object_get_ex(o->j, key, &v) || !v)
+			return false;
+		snprintf(out, len, "%s", json_object_get_string(v));
+		return true;
+	}
 	size_t kl = strlen(key);
-	for (const char *p = opts; *p;) {
+	for (const char *p = o->kv; *p;) {
 		size_t n = strcspn(p, ",");
 		if (n > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			uint64_t v = 0;
-			char buf[32];
-			size_t vl = n - kl - 1;
-			if (vl >= sizeof(buf))
-				return false;
-			memcpy(buf, p + kl + 1, vl);
-			buf[vl] = '\0';
-			if (tune_parse_u64(buf, 0, 65536, &v))
-				return false;
-			*out = (unsigned)v;
+			snprintf(out, len, "%.*s", (int)(n - kl - 1), p + kl + 1);
 			return true;
 		}
 		p += n;
@@ -49,36 +54,71 @@ static bool optval(const char *opts, const char *key, unsigned *out)
 	return false;
 }
 
+static bool qopt_u(const struct qopt *o, const char *key, unsigned *out)
+{
+	char buf[32];
+	uint64_t v;
+	if (!qopt_str(o, key, buf, sizeof(buf)) || tune_parse_u64(buf, 0, 65536, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* The keyval form's first field is the type or driver ("tap,...",
+ * "virtio-net-pci,..."); JSON names it. */
+static void qopt_kind(const struct qopt *o, const char *key, char *out, size_t len)
+{
+	if (!o->j || !qopt_str(o, key, out, len))
+		snprintf(out, len, "%.*s", (int)strcspn(o->kv, ","), o->kv);
+}
+
 int tune_virtio_parse_cmdline(const char *argv, size_t len, struct virtio_net_cfg *c)
 {
 	const char *p = argv, *end = argv + len, *prev = NULL;
+	char want[128] = "", id[128], kind[64], v[256];
 	bool found = false;
 
 	c->queues = 1;
 	c->rx_queue_size = c->tx_queue_size = 256;
 	c->vhost = false;
-	while (p < end) {
-		size_t n = strnlen(p, (size_t)(end - p));
-		char arg[4096];
-		if (n >= sizeof(arg)) {
-			prev = NULL;
+	/* the first virtio-net device, and the netdev it names */
+	for (int pass = 0; pass < 2; pass++, prev = NULL, p = argv) {
+		while (p < end) {
+			size_t n = strnlen(p, (size_t)(end - p));
+			bool dev = prev && !strcmp(prev, "-device"), net = prev && !strcmp(prev, "-netdev");
+			prev = p;
+			if (!(pass ? net : dev) || n >= 4096) {
+				p += n + 1;
+				continue;
+			}
+			char arg[4096];
+			memcpy(arg, p, n);
+			arg[n] = '\0';
 			p += n + 1;
-			continue;
+			struct qopt o = {arg[0] == '{' ? json_tokener_parse(arg) : NULL, arg};
+			if (arg[0] == '{' && !o.j)
+				continue;
+			qopt_kind(&o, pass ? "type" : "driver", kind, sizeof(kind));
+			if (!pass && !found && strstr(kind, "virtio-net")) {
+				found = true;
+				qopt_u(&o, "rx_queue_size", &c->rx_queue_size);
+				qopt_u(&o, "tx_queue_size", &c->tx_queue_size);
+				qopt_str(&o, "netdev", want, sizeof(want));
+			} else if (pass && !strcmp(kind, "tap") && qopt_str(&o, "id", id, sizeof(id)) && !strcmp(id, want)) {
+				/* queues=N, or one fd per queue (libvirt: fds=27:28:29:30) */
+				if (!qopt_u(&o, "queues", &c->queues) && qopt_str(&o, "fds", v, sizeof(v))) {
+					c->queues = 1;
+					for (const char *f = v; (f = strchr(f, ':')); f++)
+						c->queues++;
+				}
+				c->vhost = (qopt_str(&o, "vhost", v, sizeof(v)) && (!strcmp(v, "on") || !strcmp(v, "true"))) ||
+					   qopt_str(&o, "vhostfd", v, sizeof(v)) || qopt_str(&o, "vhostfds", v, sizeof(v));
+			}
+			if (o.j)
+				json_object_put(o.j);
 		}
-		memcpy(arg, p, n);
-		arg[n] = '\0';
-		if (prev && !strcmp(prev, "-device") && strstr(arg, "virtio-net")) {
-			found = true;
-			optval(arg, "rx_queue_size", &c->rx_queue_size);
-			optval(arg, "tx_queue_size", &c->tx_queue_size);
-		}
-		if (prev && !strcmp(prev, "-netdev") && !strncmp(arg, "tap", 3)) {
-			optval(arg, "queues", &c->queues);
-			if (strstr(arg, "vhost=on") || strstr(arg, "vhostfd"))
-				c->vhost = true;
-		}
-		prev = p;
-		p += n + 1;
+		if (!found)
+			break;
 	}
 	return found ? 0 : EINVAL;
 }
@@ -251,9 +291,10 @@ static void vq_hint(struct tune *t, const struct knob *k, char *buf, size_t len)
 	unsigned q = 0, rx = 0, tx = 0;
 	char drv[256] = "", dev[256] = "", net[64] = "";
 	(void)t;
-	optval(k->arg, "queues", &q);
-	optval(k->arg, "rx_queue_size", &rx);
-	optval(k->arg, "tx_queue_size", &tx);
+	const struct qopt want = {NULL, k->arg};
+	qopt_u(&want, "queues", &q);
+	qopt_u(&want, "rx_queue_size", &rx);
+	qopt_u(&want, "tx_queue_size", &tx);
 	size_t dl = (size_t)snprintf(drv, sizeof(drv), "<driver name='vhost'");
 	size_t vl = 0;
 	if (q) {

@@ -540,8 +540,17 @@ static void test_mounts(void **state)
 	assert_true(tune_nfs_opt(m.opts, "rsize", v, sizeof(v)));
 	assert_string_equal(v, "65536");
 	assert_false(tune_nfs_opt(m.opts, "rsiz", v, sizeof(v)));
+	/* the kernel's own options, addr= included: no mount.nfs in between */
 	tune_nfs_mount_command(&m, "rsize=1048576,nconnect=4", cmd, sizeof(cmd));
-	assert_string_equal(cmd, "umount '/mnt/a b' && mount -t nfs4 -o vers=4.2,rsize=1048576,nconnect=4 srv:/e '/mnt/a b'");
+	assert_string_equal(cmd, "umount '/mnt/a b' && mount -i -t nfs4 -o rw,vers=4.2,addr=1.2.3.4,rsize=1048576,nconnect=4 "
+				 "srv:/e '/mnt/a b'");
+	/* a revert's list replaces every managed option: nconnect absent stays absent */
+	assert_int_equal(tune_nfs_new_opts("rw,vers=3,rsize=1048576,wsize=1048576,hard,nconnect=4,addr=a", "rsize=65536,wsize=65536",
+					   true, cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "rw,vers=3,hard,addr=a,rsize=65536,wsize=65536");
+	assert_int_equal(tune_nfs_new_opts("rw,rsize=4096", "nconnect=2", false, cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "rw,rsize=4096,nconnect=2");
+	assert_int_equal(tune_nfs_new_opts("rw,rsize=4096", "nconnect=2", false, cmd, 10), ENOSPC);
 	assert_int_equal(tune_nfs_parse_mounts_line("too few fields", &m), EINVAL);
 
 	assert_int_equal(tune_nfs_parse_mountinfo_line("61 22 0:52 / /mnt/data rw - nfs4 s:/e rw", dir, sizeof(dir), &ma, &mi), 0);
@@ -560,6 +569,56 @@ static void test_mounts(void **state)
 	assert_true(mv[1].has_devno);
 	assert_int_equal(mv[1].minor, 53);
 	free(mv);
+	tune_fini(&t);
+}
+
+/* Remount-class knobs on a fake tree: a revert token from a journal is
+ * only ever rsize, wsize and nconnect numbers (revert runs as root), and
+ * nothing is unmounted under --root. */
+static void test_remount_knob(void **state)
+{
+	static const struct {
+		const char *v;
+		int rc;
+		const char *err;
+	} cases[] = {
+		{"rsize=65536,wsize=65536,addr=10.0.0.1", EINVAL, "is not a list of rsize, wsize and nconnect"},
+		{"rsize=65536,rsize=4096", EINVAL, "is not a list"},
+		{"rsize=65536,", EINVAL, "is not a list"},
+		{"nconnect=17", EINVAL, "is not a list"},
+		{"rsize=x", EINVAL, "is not a list"},
+		{"rsize=65536,nconnect=4", ENOTSUP, "not inside a --root tree"},
+		{"4096", ENOTSUP, "not inside a --root tree"},
+	};
+	struct tune t;
+	struct knobs ks = {0};
+	(void)state;
+	root_of(&t, "guest16");
+	struct knob *k = knobs_add(&ks, &knob_nfs_opt, "/mnt/my null", "rsize");
+	assert_non_null(k);
+	assert_int_equal(knob_read(&t, k), 0);
+	assert_string_equal(k->cur, "131072");
+	/* what revert writes back: every managed option as the kernel shows it */
+	assert_string_equal(k->restore, "rsize=131072,wsize=131072,nconnect=4");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		k->err[0] = '\0';
+		assert_int_equal(k->type->apply(&t, k, cases[i].v), cases[i].rc);
+		if (!strstr(k->err, cases[i].err))
+			fail_msg("%s: '%s'", cases[i].v, k->err);
+	}
+	snprintf(k->want, sizeof(k->want), "1048576");
+	assert_int_equal(k->type->check(&t, k), ENOTSUP);
+	snprintf(k->want, sizeof(k->want), "131072");
+	assert_int_equal(k->type->check(&t, k), 0);
+
+	/* a remount gives the mount a new BDI: read_ahead_kb looks it up each
+	 * time, never trusting the file a journal (or an earlier read) named */
+	k = knobs_add(&ks, &knob_readahead, "/mnt/data", "read_ahead_kb");
+	assert_non_null(k);
+	snprintf(k->arg, sizeof(k->arg), "%s/sys/class/bdi/0:53/read_ahead_kb", t.root);
+	assert_int_equal(knob_read(&t, k), 0);
+	assert_non_null(strstr(k->arg, "/0:52/read_ahead_kb"));
+	knobs_free(&ks);
 	tune_fini(&t);
 }
 
@@ -597,6 +656,28 @@ static void test_qemu_cmdline(void **state)
 	assert_int_equal(c.tx_queue_size, 256);
 	assert_true(c.vhost);
 	assert_int_equal(tune_virtio_parse_cmdline("sleep\0" "60\0", 9, &c), EINVAL);
+	/* the lab's QEMU: a second netdev (user) and NIC (e1000) that are not it */
+	static const char lab[] = "qemu-system-x86_64\0-netdev\0user,id=ctl,restrict=on\0-netdev\0"
+				  "tap,id=lab,ifname=vnet1,vhost=off,queues=2\0-device\0"
+				  "virtio-net-pci,netdev=lab,mq=on,vectors=6,rx_queue_size=512,tx_queue_size=256\0-device\0"
+				  "e1000,netdev=ctl\0";
+	assert_int_equal(tune_virtio_parse_cmdline(lab, sizeof(lab) - 1, &c), 0);
+	assert_int_equal(c.queues, 2);
+	assert_int_equal(c.rx_queue_size, 512);
+	assert_false(c.vhost);
+	/* libvirt with QEMU 6+: JSON options, one tap fd per queue, and another
+	 * VM NIC on a single-queue tap listed first */
+	static const char lv[] = "qemu-system-x86_64\0-netdev\0{\"type\":\"tap\",\"fd\":\"40\",\"id\":\"hostnet1\"}\0"
+				 "-netdev\0{\"type\":\"tap\",\"fds\":\"30:31:32:33\",\"vhost\":true,\"vhostfds\":\"34:35:36:37\","
+				 "\"id\":\"hostnet0\"}\0-device\0{\"driver\":\"virtio-net-pci\",\"mq\":true,\"vectors\":10,"
+				 "\"rx_queue_size\":1024,\"netdev\":\"hostnet0\",\"id\":\"net0\"}\0-device\0"
+				 "{\"driver\":\"virtio-net-pci\",\"netdev\":\"hostnet1\",\"id\":\"net1\"}\0";
+	assert_int_equal(tune_virtio_parse_cmdline(lv, sizeof(lv) - 1, &c), 0);
+	assert_int_equal(c.queues, 4);
+	assert_int_equal(c.rx_queue_size, 1024);
+	assert_int_equal(c.tx_queue_size, 256);
+	assert_true(c.vhost);
+	assert_int_equal(tune_virtio_parse_cmdline("q\0-device\0{\"driver\": broken\0", 27, &c), EINVAL);
 }
 
 static void test_qdisc_values(void **state)
@@ -652,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_strategies),
 		cmocka_unit_test(test_irqbalance),
 		cmocka_unit_test(test_mounts),
+		cmocka_unit_test(test_remount_knob),
 		cmocka_unit_test(test_masks),
 		cmocka_unit_test(test_qemu_cmdline),
 		cmocka_unit_test(test_qdisc_values),
