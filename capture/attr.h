@@ -1,7 +1,7 @@
 /* attr.h - `nfscap attribute`: the same RPC matched across captures taken at
  * several vantage points (and nfsbench's per-RPC trace), the clock offsets
  * between them, and every RPC's latency split into guest, host, wire and
- * server shares (../shared/DESIGN.md, "Attribution: a telescoping sum").
+ * server shares (docs/design.md, "Attribution: differences of neighbouring exchanges").
  *
  * The pure parts (offset estimator, share arithmetic) are here so the unit
  * tests can drive them with synthetic numbers; attr.c holds the matching

@@ -5,7 +5,7 @@
  * (report.c, html.c), the input readers (input.c) and the synthetic capture
  * writer used by the tests (synth.c).
  *
- * Vocabulary (../shared/DESIGN.md): for every RPC, call_first/call_last and
+ * Vocabulary (docs/design.md, "Times of one RPC"): for every RPC, call_first/call_last and
  * reply_first/reply_last are the capture times of the packets holding the
  * first and last byte of the call and reply records; exchange =
  * reply_last - call_first, srt = reply_last - call_last (tshark's rpc,srt).
