@@ -1337,20 +1337,18 @@ static void run_phase(struct nb_thread *t, bool layout)
 	}
 }
 
-static void *thread_main(void *arg)
+static void thread_layout(struct nb_thread *t)
 {
-	struct nb_thread *t = arg;
-	struct nb_shared *sh = t->sh;
-	while (!atomic_load(&sh->go_layout))
-		usleep(200);
 	run_phase(t, true);
 	pthread_mutex_lock(&t->pub_lock);
 	t->layout_done = true;
 	pthread_mutex_unlock(&t->pub_lock);
-	while (!atomic_load(&sh->go_run) && !nb_stop)
-		usleep(200);
+}
+
+static void thread_run(struct nb_thread *t)
+{
 	if (!t->failed && !nb_stop) {
-		tm_sleep_until(sh->t0, NULL); /* nothing issued before the clock starts */
+		tm_sleep_until(t->sh->t0, NULL); /* nothing issued before the clock starts */
 		run_phase(t, false);
 	}
 	uint64_t now = tm_mono_ns();
@@ -1358,6 +1356,18 @@ static void *thread_main(void *arg)
 	pthread_mutex_lock(&t->pub_lock);
 	t->finished_at = now;
 	pthread_mutex_unlock(&t->pub_lock);
+}
+
+static void *thread_main(void *arg)
+{
+	struct nb_thread *t = arg;
+	struct nb_shared *sh = t->sh;
+	while (!atomic_load(&sh->go_layout))
+		usleep(200);
+	thread_layout(t);
+	while (!atomic_load(&sh->go_run) && !nb_stop)
+		usleep(200);
+	thread_run(t);
 	return NULL;
 }
 
@@ -1994,7 +2004,18 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 	for (unsigned i = 0; i < nthreads; i++)
 		threads[i].publish = progress || cfg->status_ns;
 	sh.ramp_end = sh.end = UINT64_MAX; /* layout is never counted */
+	/* One thread with nothing to watch while it runs (no progress or status
+	 * lines, no stonewall, no ranks, no ramp whose end main would mark): it
+	 * runs on main's own thread. A process that never started a thread
+	 * keeps glibc's single-threaded paths (malloc without atomics, cheaper
+	 * system call wrappers): fewer instructions per RPC (README). */
+	const bool on_main = nthreads == 1 && !progress && !cfg->status_ns && !prof->stonewall && !cfg->hooks &&
+			     !prof->ramp_ns;
 	unsigned started = 0;
+	if (on_main) {
+		started = 1;
+		thread_layout(&threads[0]);
+	}
 	for (; started < nthreads; started++) {
 		if ((rc = pthread_create(&threads[started].tid, NULL, thread_main, &threads[started]))) {
 			snprintf(res->error, sizeof(res->error), "pthread_create: %s", strerror(rc));
@@ -2044,6 +2065,11 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 
 	struct rusage ru0, ru1;
 	bool have_ru0 = false;
+	if (on_main) {
+		getrusage(RUSAGE_SELF, &ru0); /* the clock starts (no ramp) in a moment */
+		have_ru0 = true;
+		thread_run(&threads[0]);
+	}
 	uint64_t last_line = tm_mono_ns(), last_status = last_line;
 	struct nb_look prev_line = { 0, 0, last_line }, prev_status = prev_line;
 	for (;;) {
@@ -2094,7 +2120,8 @@ int nb_run(struct nb_config *cfg, struct nb_result *res)
 		fprintf(stderr, "\r\033[K");
 	uint64_t last = 0;
 	for (unsigned i = 0; i < started; i++) {
-		pthread_join(threads[i].tid, NULL);
+		if (!on_main)
+			pthread_join(threads[i].tid, NULL);
 		if (threads[i].finished_at > last)
 			last = threads[i].finished_at;
 	}
