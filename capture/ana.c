@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ana.h"
+#include "mem.h"
 
 #define NS 1000000000ull
 
@@ -412,15 +413,10 @@ static struct cap_bin *bin_at(struct cap_ana *a, uint64_t idx)
 		return NULL;
 	}
 	if (idx >= a->bins_cap) {
-		uint32_t ncap = a->bins_cap ? a->bins_cap : 64;
-		while (ncap <= idx)
-			ncap *= 2;
-		struct cap_bin *n = realloc(a->bins, ncap * sizeof(*n));
-		if (!n)
+		uint32_t had = a->bins_cap;
+		if (MEM_GROW(&a->bins, &a->bins_cap, idx + 1, 64))
 			return NULL;
-		memset(n + a->bins_cap, 0, (ncap - a->bins_cap) * sizeof(*n));
-		a->bins = n;
-		a->bins_cap = ncap;
+		memset(a->bins + had, 0, (a->bins_cap - had) * sizeof(*a->bins));
 	}
 	if (idx >= a->nbins)
 		a->nbins = (uint32_t)idx + 1;

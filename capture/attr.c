@@ -25,6 +25,7 @@
 #include "cfg.h"
 #include "cli.h"
 #include "err.h"
+#include "mem.h"
 #include "out.h"
 
 const char *const at_point_names[AT_NPT] = {"app", "guest", "host-in", "host-out", "storage"};
@@ -332,14 +333,8 @@ static int64_t conn_get(struct at_ctx *x, uint8_t fam, const uint8_t *ca, uint16
 		    !memcmp(c->saddr, s16, 16))
 			return i - 1;
 	}
-	if (x->nconns == x->conns_cap) {
-		uint32_t ncap = x->conns_cap ? x->conns_cap * 2 : 64;
-		struct at_conn *n = realloc(x->conns, ncap * sizeof(*n));
-		if (!n)
-			return -1;
-		x->conns = n;
-		x->conns_cap = ncap;
-	}
+	if (MEM_GROW(&x->conns, &x->conns_cap, x->nconns + 1, 64))
+		return -1;
 	if (x->nconns > x->chmask) {
 		/* keep chains short: rehash into a table twice as big */
 		uint32_t nm = x->chmask * 2 + 1, *nh = calloc(nm + 1, sizeof(*nh));
@@ -429,14 +424,8 @@ static struct at_rec *rec_get(struct at_ctx *x, uint32_t conn, uint32_t xid)
 	if (i) {
 		x->pool_free = x->pool[i - 1].next;
 	} else {
-		if (x->pool_n == x->pool_cap) {
-			uint32_t ncap = x->pool_cap ? x->pool_cap * 2 : 128;
-			struct at_rec *n = realloc(x->pool, ncap * sizeof(*n));
-			if (!n)
-				return NULL;
-			x->pool = n;
-			x->pool_cap = ncap;
-		}
+		if (MEM_GROW(&x->pool, &x->pool_cap, x->pool_n + 1, 128))
+			return NULL;
 		i = ++x->pool_n;
 	}
 	struct at_rec *r = &x->pool[i - 1];
@@ -823,14 +812,8 @@ static int trace_fill(struct at_ctx *x, struct at_in *in)
 			return ENOMEM;
 		if (b[0] != 1)
 			continue;
-		if (in->n == in->cap) {
-			uint32_t nc = in->cap ? in->cap * 2 : 128;
-			struct at_trec *v = realloc(in->h, nc * sizeof(*v));
-			if (!v)
-				return ENOMEM;
-			in->h = v;
-			in->cap = nc;
-		}
+		if (MEM_GROW(&in->h, &in->cap, in->n + 1, 128))
+			return ENOMEM;
 		uint32_t i = in->n++;
 		struct at_trec e = {(int64_t)le64(b + 16), x->app_conn[le16(b + 44)], {0}};
 		memcpy(e.b, b, 48);

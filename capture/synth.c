@@ -19,6 +19,7 @@
 #include <pcap/pcap.h>
 
 #include "cap.h"
+#include "mem.h"
 
 #define US 1000ull
 #define T0 1764000000000000000ull /* 2025-11-24, a round start */
@@ -55,17 +56,9 @@ struct xw {
 
 static void xw_put(struct xw *w, const void *src, size_t n)
 {
-	if (w->n + n > w->cap) {
-		size_t nc = w->cap ? w->cap : 4096;
-		while (nc < w->n + n)
-			nc *= 2;
-		uint8_t *q = realloc(w->p, nc);
-		if (!q) {
-			w->oom = 1;
-			return;
-		}
-		w->p = q;
-		w->cap = nc;
+	if (MEM_GROW(&w->p, &w->cap, w->n + n, 4096)) {
+		w->oom = 1;
+		return;
 	}
 	if (src)
 		memcpy(w->p + w->n, src, n);
@@ -1074,14 +1067,8 @@ struct att_pt {
 
 static bool att_push(struct att_pt *p, struct att_ev e)
 {
-	if (p->n == p->cap) {
-		size_t nc = p->cap ? p->cap * 2 : 256;
-		struct att_ev *v = realloc(p->h, nc * sizeof(*v));
-		if (!v)
-			return false;
-		p->h = v;
-		p->cap = nc;
-	}
+	if (MEM_GROW(&p->h, &p->cap, p->n + 1, 256))
+		return false;
 	size_t i = p->n++;
 	for (; i && p->h[(i - 1) / 2].ts > e.ts; i = (i - 1) / 2)
 		p->h[i] = p->h[(i - 1) / 2];

@@ -15,6 +15,8 @@
 
 #include <json-c/json.h>
 
+#include "mem.h"
+
 /* Profiles are small; anything this big is a mistake (or an attack). */
 #define CFG_MAX_FILE (64u << 20)
 
@@ -223,15 +225,9 @@ static void kput(struct scan *sc, char ch)
 {
 	if (sc->oom)
 		return;
-	if (sc->klen + 2 > sc->kcap) {
-		size_t ncap = sc->kcap ? sc->kcap * 2 : 64;
-		char *n = realloc(sc->kbuf, ncap);
-		if (!n) {
-			sc->oom = 1;
-			return;
-		}
-		sc->kbuf = n;
-		sc->kcap = ncap;
+	if (MEM_GROW(&sc->kbuf, &sc->kcap, sc->klen + 2, 64)) {
+		sc->oom = 1;
+		return;
 	}
 	sc->kbuf[sc->klen++] = ch;
 	sc->kbuf[sc->klen] = '\0';
@@ -369,16 +365,10 @@ static size_t record(struct scan *sc, size_t parent, char *key, size_t idx,
 		free(key);
 		return SIZE_MAX;
 	}
-	if (c->npos == sc->cap) {
-		size_t ncap = sc->cap ? sc->cap * 2 : 32;
-		struct cfg_pos *n = realloc(c->pos, ncap * sizeof(*n));
-		if (!n) {
-			free(key);
-			sc->oom = 1;
-			return SIZE_MAX;
-		}
-		c->pos = n;
-		sc->cap = ncap;
+	if (MEM_GROW(&c->pos, &sc->cap, c->npos + 1, 32)) {
+		free(key);
+		sc->oom = 1;
+		return SIZE_MAX;
 	}
 	struct cfg_pos *p = &c->pos[c->npos];
 	p->parent = parent;
@@ -872,24 +862,11 @@ int cfg_load(struct cfg *c, const char *path)
 	}
 	errno = 0;
 	for (;;) {
-		if (cap - len < 4096) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *n;
-			if (ncap > CFG_MAX_FILE + 8192)
-				ncap = CFG_MAX_FILE + 8192;
-			if (ncap <= cap) {
-				rc = EFBIG;
-				set_err(c, NULL, 0, 0, "too large (more than %u bytes)", CFG_MAX_FILE);
-				break;
-			}
-			n = realloc(buf, ncap);
-			if (!n) {
-				rc = ENOMEM;
-				set_err(c, NULL, 0, 0, "out of memory");
-				break;
-			}
-			buf = n;
-			cap = ncap;
+		/* the loop ends once len passes CFG_MAX_FILE: need stays under the ceiling */
+		if (mem_grow_max(&buf, &cap, len + 4096, 1, 8192, CFG_MAX_FILE + 8192)) {
+			rc = ENOMEM;
+			set_err(c, NULL, 0, 0, "out of memory");
+			break;
 		}
 		size_t got = fread(buf + len, 1, cap - len - 1, f);
 		len += got;

@@ -15,6 +15,8 @@
 
 #include <json-c/json.h>
 
+#include "mem.h"
+
 #define INDENT_STEP 2
 
 /* A growing string; allocation failure is sticky and checked once. */
@@ -28,17 +30,9 @@ static void sb_put(struct sb *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 128;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		char *np = realloc(b->p, ncap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
+	if (MEM_GROW(&b->p, &b->cap, b->len + n + 1, 128)) {
+		b->oom = 1;
+		return;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -161,15 +155,9 @@ static void add_item(struct out *o, enum item_kind kind, char *label, char *valu
 		o->err = ENOMEM;
 		goto drop;
 	}
-	if (fr->nitems == fr->cap) {
-		size_t ncap = fr->cap ? fr->cap * 2 : 8;
-		struct item *n = realloc(fr->items, ncap * sizeof(*n));
-		if (!n) {
-			o->err = ENOMEM;
-			goto drop;
-		}
-		fr->items = n;
-		fr->cap = ncap;
+	if (MEM_GROW(&fr->items, &fr->cap, fr->nitems + 1, 8)) {
+		o->err = ENOMEM;
+		goto drop;
 	}
 	fr->items[fr->nitems++] = (struct item){ kind, label, value, unit, num };
 	return;
@@ -361,15 +349,9 @@ void out_begin(struct out *o, const char *key, const char *title)
 {
 	if (o->tab.active)
 		table_finish(o); /* sections do not live inside tables */
-	if (o->depth + 1 == o->cap) {
-		size_t ncap = o->cap * 2;
-		struct frame *n = realloc(o->stack, ncap * sizeof(*n));
-		if (!n) {
-			o->err = ENOMEM;
-			return;
-		}
-		o->stack = n;
-		o->cap = ncap;
+	if (MEM_GROW(&o->stack, &o->cap, o->depth + 2, 8)) {
+		o->err = ENOMEM;
+		return;
 	}
 	struct frame *parent = top(o);
 	struct frame fr = {0};
@@ -653,22 +635,15 @@ void out_row_begin(struct out *o)
 		}
 		return;
 	}
-	if (t->nrows == t->rowcap) {
-		size_t ncap = t->rowcap ? t->rowcap * 2 : 16;
-		size_t ncells = ncap * (t->ncols ? t->ncols : 1);
-		char **nc = realloc(t->cells, ncells * sizeof(*nc));
-		if (nc)
-			t->cells = nc;
-		int *nn = realloc(t->num, ncells * sizeof(*nn));
-		if (nn)
-			t->num = nn;
-		if (!nc || !nn) {
-			o->err = ENOMEM;
-			t->in_row = 0;
-			return;
-		}
-		t->rowcap = ncap;
+	/* cells and num grow in step, a row of ncols at a time */
+	size_t row = t->ncols ? t->ncols : 1, ccap = t->rowcap, ncap = t->rowcap;
+	if (mem_grow(&t->cells, &ccap, t->nrows + 1, row * sizeof(*t->cells), 16) ||
+	    mem_grow(&t->num, &ncap, t->nrows + 1, row * sizeof(*t->num), 16)) {
+		o->err = ENOMEM;
+		t->in_row = 0;
+		return;
 	}
+	t->rowcap = ccap;
 	for (unsigned c = 0; c < t->ncols; c++) {
 		t->cells[t->nrows * t->ncols + c] = NULL;
 		t->num[t->nrows * t->ncols + c] = 0;

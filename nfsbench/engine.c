@@ -28,6 +28,7 @@
 
 #include "err.h"
 #include "filelock.h"
+#include "mem.h"
 #include "nfsbench.h"
 #include "out.h"
 #include "pattern.h"
@@ -532,14 +533,8 @@ static int new_file_slot(struct nb_thread *t)
 		if (!f->exists && !f->lk.excl && !f->lk.users && !f->lk.waiters && f->laid)
 			return (int)i;
 	}
-	if (t->nfiles == t->capfiles) {
-		unsigned cap = t->capfiles ? t->capfiles * 2 : 16;
-		struct nb_file *n = realloc(t->files, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		t->files = n;
-		t->capfiles = cap;
-	}
+	if (MEM_GROW(&t->files, &t->capfiles, t->nfiles + 1, 16))
+		return -1;
 	memset(&t->files[t->nfiles], 0, sizeof(t->files[0]));
 	return (int)t->nfiles++;
 }
@@ -972,14 +967,8 @@ HOT int op_advance(struct nb_thread *t, struct nb_slot *s, const struct nfsio_re
 		t->nlive--;
 		return 0;
 	case NB_K_MKDIR:
-		if (t->nmdirs == t->capmdirs) {
-			unsigned cap = t->capmdirs ? t->capmdirs * 2 : 16;
-			char(*n)[32] = realloc(t->mdirs, cap * sizeof(*n));
-			if (!n)
-				return 0; /* forgotten: never removed, not an error */
-			t->mdirs = n;
-			t->capmdirs = cap;
-		}
+		if (MEM_GROW(&t->mdirs, &t->capmdirs, t->nmdirs + 1, 16))
+			return 0; /* forgotten: never removed, not an error */
 		memcpy(t->mdirs[t->nmdirs++], s->name, 32);
 		return 0;
 	default: /* single-RPC operations */

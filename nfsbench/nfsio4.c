@@ -28,6 +28,7 @@
 
 #include <nfsc/libnfs.h>
 
+#include "mem.h"
 #include "tm.h"
 
 /* nfsstat3 numbers the engine understands (RFC 1813) */
@@ -96,13 +97,10 @@ static uint32_t obj_find(const char *path)
 static int obj_grow(void)
 {
 	if (T.n + 1 >= T.cap) {
-		uint32_t cap = T.cap ? T.cap * 2 : 1024;
-		struct obj *v = realloc(T.v, cap * sizeof(*v));
-		if (!v)
+		uint32_t had = T.cap;
+		if (MEM_GROW(&T.v, &T.cap, T.n + 2, 1024))
 			return -1;
-		memset(v + T.cap, 0, (cap - T.cap) * sizeof(*v));
-		T.v = v;
-		T.cap = cap;
+		memset(T.v + had, 0, (T.cap - had) * sizeof(*T.v));
 	}
 	if (T.n >= T.nbucket) {
 		uint32_t nb = T.nbucket ? T.nbucket * 2 : 1024;
@@ -273,14 +271,8 @@ static int owner_start(struct nfsio4 *v, struct owner_op op)
 static int owner_submit(struct nfsio4 *v, struct owner_op op)
 {
 	if (!op.req && (v->owner_busy || v->oqn)) {
-		if (v->cqn == v->cqcap) {
-			uint32_t cap = v->cqcap ? v->cqcap * 2 : 16;
-			struct nfsfh **q = realloc(v->cq, cap * sizeof(*q));
-			if (!q)
-				return -1;
-			v->cq = q;
-			v->cqcap = cap;
-		}
+		if (MEM_GROW(&v->cq, &v->cqcap, v->cqn + 1, 16))
+			return -1;
 		v->cq[v->cqn++] = op.fh;
 		return 0;
 	}

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "tune_link.h"
 #include "tune_sysctl.h"
 
@@ -111,15 +112,9 @@ int tune_irq_parse_interrupts(const char *text, size_t len, struct irq_line **ou
 			ne--;
 		if (ne <= name)
 			continue;
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct irq_line *nv = realloc(v, ncap * sizeof(*nv));
-			if (!nv) {
-				free(v);
-				return ENOMEM;
-			}
-			v = nv;
-			cap = ncap;
+		if (MEM_GROW(&v, &cap, cnt + 1, 64)) {
+			free(v);
+			return ENOMEM;
 		}
 		v[cnt].irq = (unsigned)irq;
 		size_t nl = (size_t)(ne - name);
@@ -202,14 +197,11 @@ static int read_interrupts(const struct tune *t, struct irq_line **v, size_t *n,
 		if (used + 4096 > cap) {
 			if (cap > (64u << 20))
 				break;
-			char *nt = realloc(text, cap ? cap * 2 : 65536);
-			if (!nt) {
+			if (MEM_GROW(&text, &cap, used + 4096, 65536)) {
 				free(text);
 				fclose(f);
 				return ENOMEM;
 			}
-			text = nt;
-			cap = cap ? cap * 2 : 65536;
 		}
 		size_t r = fread(text + used, 1, cap - used, f);
 		if (!r)

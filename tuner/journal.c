@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "mem.h"
 #include "trust.h"
 
 const char *tune_journal_status_name(enum jstatus s)
@@ -594,15 +595,13 @@ int tune_journal_list(const char *dir, char ***paths, size_t *n)
 		return errno == ENOENT ? 0 : errno;
 	struct dirent *e;
 	int rc = 0;
+	size_t cap = 0;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 		if (strncmp(e->d_name, "apply-", 6) || l < 9 || strcmp(e->d_name + l - 8, ".journal"))
 			continue;
-		char **np = realloc(*paths, (*n + 1) * sizeof(*np));
 		char *s = NULL;
-		if (np)
-			*paths = np;
-		if (!np || asprintf(&s, "%s/%s", dir, e->d_name) < 0) {
+		if (MEM_GROW(paths, &cap, *n + 1, 8) || asprintf(&s, "%s/%s", dir, e->d_name) < 0) {
 			rc = ENOMEM;
 			break;
 		}

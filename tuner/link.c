@@ -19,6 +19,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
+#include "mem.h"
 #include "tune_ethtool.h"
 #include "tune_nl.h"
 
@@ -146,21 +147,20 @@ int tune_link_exists(struct tune *t, const char *ifname)
 struct dump {
 	char **names;
 	int *idx;
-	size_t n;
+	size_t n, cap;
 	int oom;
 };
 
 static int add_name(struct dump *d, const char *name, int ifindex)
 {
-	char **nn = realloc(d->names, (d->n + 1) * sizeof(*nn));
-	int *ni = nn ? realloc(d->idx, (d->n + 1) * sizeof(*ni)) : NULL;
-	if (nn)
-		d->names = nn;
-	if (!nn || !ni || !(d->names[d->n] = strdup(name))) {
+	/* names and idx grow in step */
+	size_t ncap = d->cap, icap = d->cap;
+	if (MEM_GROW(&d->names, &ncap, d->n + 1, 16) || MEM_GROW(&d->idx, &icap, d->n + 1, 16) ||
+	    !(d->names[d->n] = strdup(name))) {
 		d->oom = 1;
 		return -1;
 	}
-	d->idx = ni;
+	d->cap = ncap;
 	d->idx[d->n++] = ifindex;
 	return 0;
 }

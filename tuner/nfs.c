@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "tune_sysctl.h"
 
 /* Copy one blank-separated field, decoding the kernel's octal escapes. */
@@ -94,14 +95,11 @@ static char *slurp(const char *path, size_t max)
 		if (n + 1 >= cap) {
 			if (cap >= max)
 				break;
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
+			if (MEM_GROW(&buf, &cap, n + 2, 8192)) {
 				free(buf);
 				buf = NULL;
 				break;
 			}
-			buf = nb;
-			cap *= 2;
 		}
 		size_t r = fread(buf + n, 1, cap - n - 1, f);
 		if (!r)
@@ -123,7 +121,7 @@ int tune_nfs_mounts(const struct tune *t, struct nfs_mount **out, size_t *n)
 {
 	char p[PATH_MAX];
 	struct nfs_mount *v = NULL, m;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -136,13 +134,11 @@ int tune_nfs_mounts(const struct tune *t, struct nfs_mount **out, size_t *n)
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (tune_nfs_parse_mounts_line(line, &m) || !is_nfs(m.type))
 			continue;
-		struct nfs_mount *nv = realloc(v, (cnt + 1) * sizeof(*nv));
-		if (!nv) {
+		if (MEM_GROW(&v, &cap, cnt + 1, 8)) {
 			free(v);
 			free(text);
 			return ENOMEM;
 		}
-		v = nv;
 		/* a later mount on the same point hides the earlier one */
 		size_t i;
 		for (i = 0; i < cnt && strcmp(v[i].dir, m.dir); i++)

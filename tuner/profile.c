@@ -21,6 +21,7 @@
 
 #include <json-c/json.h>
 
+#include "mem.h"
 #include "tune_ethtool.h"
 #include "tune_irq.h"
 #include "tune_link.h"
@@ -58,10 +59,8 @@ static int set_origin(struct prof *p, const char *path, unsigned file)
 		p->orig[w++] = p->orig[i];
 	}
 	p->norig = w;
-	struct prof_origin *no = realloc(p->orig, (p->norig + 1) * sizeof(*no));
-	if (!no)
+	if (MEM_GROW(&p->orig, &p->origcap, p->norig + 1, 16))
 		return ENOMEM;
-	p->orig = no;
 	p->orig[p->norig].path = strdup(path);
 	if (!p->orig[p->norig].path)
 		return ENOMEM;

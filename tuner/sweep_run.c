@@ -28,6 +28,7 @@
 
 #include "err.h"
 #include "html.h"
+#include "mem.h"
 #include "out.h"
 #include "sig.h"
 #include "tm.h"
@@ -309,14 +310,8 @@ static struct point *find_point(struct run *r, const unsigned *idx)
 
 static struct point *new_point(struct run *r, const unsigned *idx, bool baseline)
 {
-	if (r->npts == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct point *np = realloc(r->pts, cap * sizeof(*np));
-		if (!np)
-			return NULL;
-		r->pts = np;
-		r->cap = cap;
-	}
+	if (MEM_GROW(&r->pts, &r->cap, r->npts + 1, 16))
+		return NULL;
 	struct point *p = &r->pts[r->npts];
 	memset(p, 0, sizeof(*p));
 	if (idx)

@@ -134,9 +134,9 @@ struct tune {
 	int ioctl_fd;          /* -1 until needed */
 	/* collected messages, printed by main */
 	char **errs;
-	size_t nerrs;
+	size_t nerrs, errs_cap;
 	char **warns;
-	size_t nwarns;
+	size_t nwarns, warns_cap;
 };
 void tune_init(struct tune *t);
 void tune_fini(struct tune *t);

@@ -26,7 +26,7 @@ struct prof {
 	unsigned nfiles;
 	struct json_object *doc; /* all files merged, includes first */
 	struct prof_origin *orig;
-	size_t norig;
+	size_t norig, origcap;
 	bool has_nfsbench;
 	struct nfsbench_cfg nfsbench;
 };

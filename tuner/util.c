@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "trust.h"
 #include "tune_nl.h"
 
@@ -35,14 +36,8 @@ const char *knob_class_name(enum knob_class c)
 struct knob *knobs_add(struct knobs *ks, const struct knob_type *ty, const char *obj,
 		       const char *name)
 {
-	if (ks->n == ks->cap) {
-		size_t ncap = ks->cap ? ks->cap * 2 : 32;
-		struct knob *nv = realloc(ks->v, ncap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		ks->v = nv;
-		ks->cap = ncap;
-	}
+	if (MEM_GROW(&ks->v, &ks->cap, ks->n + 1, 32))
+		return NULL;
 	struct knob *k = &ks->v[ks->n];
 	memset(k, 0, sizeof(*k));
 	k->type = ty;
@@ -109,10 +104,10 @@ void tune_fini(struct tune *t)
 	free_list(t->errs, t->nerrs);
 	free_list(t->warns, t->nwarns);
 	t->errs = t->warns = NULL;
-	t->nerrs = t->nwarns = 0;
+	t->nerrs = t->nwarns = t->errs_cap = t->warns_cap = 0;
 }
 
-static void push(char ***v, size_t *n, const char *fmt, va_list ap)
+static void push(char ***v, size_t *n, size_t *cap, const char *fmt, va_list ap)
 {
 	char *s;
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -123,20 +118,18 @@ static void push(char ***v, size_t *n, const char *fmt, va_list ap)
 			free(s);
 			return;
 		}
-	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv) {
+	if (MEM_GROW(v, cap, *n + 1, 8)) {
 		free(s);
 		return;
 	}
-	nv[(*n)++] = s;
-	*v = nv;
+	(*v)[(*n)++] = s;
 }
 
 void tune_error(struct tune *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	push(&t->errs, &t->nerrs, fmt, ap);
+	push(&t->errs, &t->nerrs, &t->errs_cap, fmt, ap);
 	va_end(ap);
 }
 
@@ -144,7 +137,7 @@ void tune_warn(struct tune *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	push(&t->warns, &t->nwarns, fmt, ap);
+	push(&t->warns, &t->nwarns, &t->warns_cap, fmt, ap);
 	va_end(ap);
 }
 

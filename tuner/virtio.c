@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "mem.h"
 #include "tune_profile.h"
 
 /* ------------------------------------------------------------------ */
@@ -204,16 +205,14 @@ int tune_virtio_find_vm(const struct tune *t, const char *name, long pid, const 
 	return 0;
 }
 
-static int add_tid(long **v, size_t *n, long tid)
+static int add_tid(long **v, size_t *n, size_t *cap, long tid)
 {
 	for (size_t i = 0; i < *n; i++)
 		if ((*v)[i] == tid)
 			return 0;
-	long *nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv)
+	if (MEM_GROW(v, cap, *n + 1, 8))
 		return ENOMEM;
-	nv[(*n)++] = tid;
-	*v = nv;
+	(*v)[(*n)++] = tid;
 	return 0;
 }
 
@@ -226,6 +225,7 @@ static int cmp_long(const void *a, const void *b)
 int tune_virtio_vhost_threads(const struct tune *t, long pid, long **tids, size_t *n)
 {
 	char p[PATH_MAX], want[64], comm[64];
+	size_t cap = 0;
 	*tids = NULL;
 	*n = 0;
 	snprintf(want, sizeof(want), "vhost-%ld", pid);
@@ -246,7 +246,7 @@ int tune_virtio_vhost_threads(const struct tune *t, long pid, long **tids, size_
 				       : tune_path(t, f, sizeof(f), "/proc/%s/comm", e->d_name)) ||
 			    tune_read_file(f, comm, sizeof(comm)) || strcmp(comm, want))
 				continue;
-			if (add_tid(tids, n, (long)v)) {
+			if (add_tid(tids, n, &cap, (long)v)) {
 				closedir(d);
 				return ENOMEM;
 			}
