@@ -226,9 +226,10 @@ static void plan_table(struct opts *op, struct knobs *ks, const char *key, const
 	out_table_end(op->o);
 }
 
-static const struct out_col hint_cols[] = {{"object", "Object"}, {"class", "Class"}, {"do", "To do"}};
+static const struct out_col hint_cols[] = {{"object", "Object"}, {"class", "Class"}, {"note", "Note"}};
 
-/* What to run for planned-only knobs, and for new-connections ones. */
+/* When changes take effect and what stays for the user: the remount
+ * apply does, new-mounts-only and VM-restart knobs, persistence. */
 static void hints(struct opts *op, struct knobs *ks)
 {
 	char (*seen)[TUNE_VAL + 64] = calloc(ks->n ? ks->n : 1, sizeof(*seen));
@@ -249,7 +250,7 @@ static void hints(struct opts *op, struct knobs *ks)
 			continue;
 		snprintf(seen[nseen++], sizeof(seen[0]), "%s", h);
 		if (!any)
-			out_table_begin(op->o, "todo", "To do by hand", hint_cols, 3);
+			out_table_begin(op->o, "notes", "When the changes take effect", hint_cols, 3);
 		any = true;
 		out_row_begin(op->o);
 		out_cell_str(op->o, k->obj);

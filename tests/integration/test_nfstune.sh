@@ -421,6 +421,8 @@ EOF
 quiet "vm: plan" plan "$TMP/vm.json"
 check "vm: queues planned as vm-restart" grep -qE 'vmt +queues +2 +4 +vm-restart +planned' "$TMP/out"
 check "vm: plan prints the libvirt driver element" grep -qF "<driver name='vhost' queues='4' rx_queue_size='1024'/>" "$TMP/out"
+check "vm: under 'When the changes take effect', not 'To do by hand' (nfstune does the remount itself)" \
+	grep -qE "^ *When the changes take effect$" "$TMP/out"
 check "vm: plan prints the QEMU options" grep -qF -- '-device virtio-net-pci,netdev=net0,mq=on,vectors=10,rx_queue_size=1024' "$TMP/out"
 quiet "vm: apply sets the vhost worker's CPUs" apply "$TMP/vm.json"
 check "vm: taskset shows CPU 1" test "$(taskset -pc "$vpid" | sed 's/.*: //')" = 1
