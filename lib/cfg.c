@@ -5,6 +5,7 @@
 #include "cfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -843,59 +845,27 @@ int cfg_load_mem(struct cfg *c, const char *name, const char *text, size_t len)
 
 int cfg_load(struct cfg *c, const char *path)
 {
-	FILE *f;
-	size_t cap = 0, len = 0;
-	char *buf = NULL;
-	int rc = 0;
-
 	memset(c, 0, sizeof(*c));
 	c->path = strdup(path ? path : "<config>");
 	if (!c->path) {
 		snprintf(c->err, sizeof(c->err), "out of memory");
 		return ENOMEM;
 	}
-	f = fopen(c->path, "rb");
-	if (!f) {
-		rc = errno;
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = errno;
 		set_err(c, NULL, 0, 0, "%s", strerror(rc));
 		return rc;
 	}
-	errno = 0;
-	for (;;) {
-		/* the loop ends once len passes CFG_MAX_FILE: need stays under the ceiling */
-		if (mem_grow_max(&buf, &cap, len + 4096, 1, 8192, CFG_MAX_FILE + 8192)) {
-			rc = ENOMEM;
-			set_err(c, NULL, 0, 0, "out of memory");
-			break;
-		}
-		size_t got = fread(buf + len, 1, cap - len - 1, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				rc = errno ? errno : EIO;
-				set_err(c, NULL, 0, 0, "%s", strerror(rc));
-			}
-			break;
-		}
-		if (len > CFG_MAX_FILE) {
-			rc = EFBIG;
-			set_err(c, NULL, 0, 0, "too large (more than %u bytes)", CFG_MAX_FILE);
-			break;
-		}
-	}
-	fclose(f);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	if (!buf && !(buf = malloc(1))) {
+	int rc = mem_read_fd(fd, CFG_MAX_FILE, false, &c->text, &c->len);
+	close(fd);
+	if (rc == EFBIG)
+		set_err(c, NULL, 0, 0, "too large (more than %u bytes)", CFG_MAX_FILE);
+	else if (rc == ENOMEM)
 		set_err(c, NULL, 0, 0, "out of memory");
-		return ENOMEM;
-	}
-	buf[len] = '\0';
-	c->text = buf;
-	c->len = len;
-	return parse_text(c);
+	else if (rc)
+		set_err(c, NULL, 0, 0, "%s", strerror(rc));
+	return rc ? rc : parse_text(c);
 }
 
 void cfg_free(struct cfg *c)

@@ -5,6 +5,7 @@
 #define NFSTK_MEM_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,11 @@ static inline int mem_grow_uint(void *pp, unsigned *cap, size_t need, size_t ele
 #define MEM_GROW(pp, capp, need, first)                                           \
 	_Generic((capp), size_t *: mem_grow, unsigned *: mem_grow_uint)((pp), (capp), \
 									 (need), sizeof(**(pp)), (first))
+
+/* Read fd to its end into a new NUL-terminated buffer (*len bytes before
+ * the NUL): the toolkit's one whole-file reader (configs, procfs files).
+ * Past max bytes: EFBIG, or with truncate the first max bytes and 0.
+ * Returns 0, read(2)'s errno, ENOMEM or EFBIG; on error *text is NULL. */
+int mem_read_fd(int fd, size_t max, bool truncate, char **text, size_t *len);
 
 #endif

@@ -4,6 +4,7 @@
  * the opened descriptor. Names are never stat'ed after the fact: what is
  * checked is what is read. */
 #include "trust.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -298,52 +299,17 @@ int trust_open_dir(const char *path, bool create, char *err, size_t len)
 
 int trust_read(const char *path, size_t max, char **text, size_t *textlen, char *err, size_t len)
 {
-	struct stat st;
 	*text = NULL;
 	*textlen = 0;
 	int fd = trust_open(path, O_RDONLY, err, len);
 	if (fd < 0)
 		return -fd;
-	if (fstat(fd, &st)) {
-		int e = errno;
-		close(fd);
-		return fail(err, len, e, "%s: %s", path, strerror(e));
-	}
-	/* the size may change while we read: the bound holds either way */
-	size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1, got = 0;
-	char *buf = malloc(cap + 1);
-	int e = buf ? 0 : ENOMEM;
-	while (!e) {
-		if (got == cap) {
-			char *nb = cap > max ? NULL : realloc(buf, (cap = cap * 2 > max + 1 ? max + 1 : cap * 2) + 1);
-			if (!nb) {
-				e = got > max ? EFBIG : ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + got, cap - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			e = errno;
-		else if (r == 0)
-			break;
-		else
-			got += (size_t)r;
-	}
+	int e = mem_read_fd(fd, max, false, text, textlen);
 	close(fd);
-	if (!e && got > max)
-		e = EFBIG;
-	if (e) {
-		free(buf);
-		if (e == EFBIG)
-			return fail(err, len, e, "%s: too large (more than %zu bytes)", path, max);
+	if (e == EFBIG)
+		return fail(err, len, e, "%s: too large (more than %zu bytes)", path, max);
+	if (e)
 		return fail(err, len, e, "%s: %s", path, strerror(e));
-	}
-	buf[got] = '\0';
-	*text = buf;
-	*textlen = got;
 	return 0;
 }
 

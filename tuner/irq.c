@@ -185,31 +185,14 @@ static int read_interrupts(const struct tune *t, struct irq_line **v, size_t *n,
 	unsigned ncpu;
 	if (tune_path(t, p, sizeof(p), "/proc/interrupts"))
 		return ENAMETOOLONG;
-	FILE *f = fopen(p, "re");
-	if (!f) {
-		int e = errno;
+	char *text;
+	size_t used;
+	int e = tune_read_whole(p, 64u << 20, &text, &used);
+	if (e) {
 		snprintf(err, len, "%s: %s", p, strerror(e));
 		return e;
 	}
-	char *text = NULL;
-	size_t cap = 0, used = 0;
-	for (;;) {
-		if (used + 4096 > cap) {
-			if (cap > (64u << 20))
-				break;
-			if (MEM_GROW(&text, &cap, used + 4096, 65536)) {
-				free(text);
-				fclose(f);
-				return ENOMEM;
-			}
-		}
-		size_t r = fread(text + used, 1, cap - used, f);
-		if (!r)
-			break;
-		used += r;
-	}
-	fclose(f);
-	int rc = tune_irq_parse_interrupts(text ? text : "", used, v, n, &ncpu);
+	int rc = tune_irq_parse_interrupts(text, used, v, n, &ncpu);
 	free(text);
 	return rc;
 }

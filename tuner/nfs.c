@@ -83,35 +83,6 @@ int tune_nfs_parse_mountinfo_line(const char *line, char *dir, size_t len, unsig
 	return 0;
 }
 
-/* Read a whole (procfs) file; caller frees. */
-static char *slurp(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			if (cap >= max)
-				break;
-			if (MEM_GROW(&buf, &cap, n + 2, 8192)) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		if (!r)
-			break;
-		n += r;
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
 static bool is_nfs(const char *type)
 {
 	return !strcmp(type, "nfs") || !strcmp(type, "nfs4");
@@ -127,9 +98,11 @@ int tune_nfs_mounts(const struct tune *t, struct nfs_mount **out, size_t *n)
 	*n = 0;
 	if (tune_path(t, p, sizeof(p), "/proc/mounts"))
 		return ENAMETOOLONG;
-	char *text = slurp(p, 16u << 20);
-	if (!text)
-		return errno ? errno : EIO;
+	char *text;
+	size_t tlen;
+	int rc = tune_read_whole(p, 16u << 20, &text, &tlen);
+	if (rc)
+		return rc;
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (tune_nfs_parse_mounts_line(line, &m) || !is_nfs(m.type))
@@ -149,7 +122,7 @@ int tune_nfs_mounts(const struct tune *t, struct nfs_mount **out, size_t *n)
 	}
 	free(text);
 	/* device numbers name the BDI; /proc/mounts does not carry them */
-	if (!tune_path(t, p, sizeof(p), "/proc/self/mountinfo") && (text = slurp(p, 16u << 20))) {
+	if (!tune_path(t, p, sizeof(p), "/proc/self/mountinfo") && !tune_read_whole(p, 16u << 20, &text, &tlen)) {
 		for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char dir[256];
 			unsigned ma, mi;

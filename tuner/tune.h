@@ -163,6 +163,9 @@ bool tune_path_inside(const struct tune *t, const char *path, const char *const 
 void tune_trust_tree(const char *root);
 /* Read a small file, trailing newline dropped. 0 or errno. */
 int tune_read_file(const char *path, char *buf, size_t len);
+/* Read a whole (procfs) file: at most max bytes, the rest dropped, NUL
+ * terminated; the caller frees *text. 0 or errno. */
+int tune_read_whole(const char *path, size_t max, char **text, size_t *len);
 /* Write val to an existing file in one write(). 0 or errno (the kernel's
  * answer to the write, e.g. EINVAL for a value out of range). */
 int tune_write_file(const char *path, const char *val);

@@ -235,6 +235,18 @@ static int open_file(const char *path, int flags)
 	return fd;
 }
 
+int tune_read_whole(const char *path, size_t max, char **text, size_t *len)
+{
+	*text = NULL;
+	*len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno;
+	int e = mem_read_fd(fd, max, true, text, len);
+	close(fd);
+	return e;
+}
+
 int tune_read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open_file(path, O_RDONLY);

@@ -129,16 +129,8 @@ static char *read_cmdline(const struct tune *t, long pid, size_t *len)
 	char p[PATH_MAX];
 	if (tune_path(t, p, sizeof(p), "/proc/%ld/cmdline", pid))
 		return NULL;
-	FILE *f = fopen(p, "re");
-	if (!f)
-		return NULL;
-	size_t cap = 65536;
-	char *buf = malloc(cap);
-	*len = buf ? fread(buf, 1, cap - 1, f) : 0;
-	fclose(f);
-	if (buf)
-		buf[*len] = '\0';
-	return buf;
+	char *buf;
+	return tune_read_whole(p, 65535, &buf, len) ? NULL : buf;
 }
 
 int tune_virtio_find_vm(const struct tune *t, const char *name, long pid, const char *pidfile, long *out, char *err,

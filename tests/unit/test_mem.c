@@ -1,6 +1,7 @@
 /* test_mem.c - the array-growth rule of lib/mem.c: how the capacity grows,
  * that the contents survive, that a satisfied need touches nothing, and that
- * overflowing sizes fail with the array left as it was. */
+ * overflowing sizes fail with the array left as it was; and the whole-file
+ * reader built on it, on real files and a pipe (no size to start from). */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -9,6 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -171,6 +175,78 @@ static void test_overflow_unsigned(void **state)
 	}
 }
 
+/* a temporary regular file holding n bytes of a pattern, opened for reading */
+static int file_of(size_t n)
+{
+	char path[] = "/tmp/test_mem.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)('a' + i % 26);
+		assert_int_equal(write(fd, &c, 1), 1);
+	}
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+static void test_read_fd(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t size, max;
+		bool truncate;
+		int rc;
+		size_t len;
+	} cases[] = {
+		{0, 100, false, 0, 0},          /* empty: "" */
+		{100, 100, false, 0, 100},      /* exactly max */
+		{101, 100, false, EFBIG, 0},    /* one byte over */
+		{101, 100, true, 0, 100},       /* the same, cut at max */
+		{20000, 1 << 20, false, 0, 20000},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = file_of(cases[i].size);
+		char *text = (char *)1;
+		size_t len = 7;
+		assert_int_equal(mem_read_fd(fd, cases[i].max, cases[i].truncate, &text, &len), cases[i].rc);
+		close(fd);
+		if (cases[i].rc) {
+			assert_null(text);
+			continue;
+		}
+		assert_int_equal(len, cases[i].len);
+		assert_int_equal(text[len], '\0');
+		for (size_t k = 0; k < len; k++)
+			assert_int_equal(text[k], 'a' + k % 26);
+		free(text);
+	}
+}
+
+/* a pipe has no size: the buffer grows from 8 KiB while it reads */
+static void test_read_pipe(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	static char data[50000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('0' + i % 10);
+	/* the pipe holds 64 KiB: all of it goes in before the read */
+	assert_int_equal(write(p[1], data, sizeof(data)), (ssize_t)sizeof(data));
+	close(p[1]);
+	char *text;
+	size_t len;
+	assert_int_equal(mem_read_fd(p[0], 1 << 20, false, &text, &len), 0);
+	close(p[0]);
+	assert_int_equal(len, sizeof(data));
+	assert_memory_equal(text, data, len);
+	assert_int_equal(text[len], '\0');
+	free(text);
+	assert_int_equal(mem_read_fd(-1, 10, false, &text, &len), EBADF);
+	assert_null(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_max),
 		cmocka_unit_test(test_overflow_unsigned),
+		cmocka_unit_test(test_read_fd),
+		cmocka_unit_test(test_read_pipe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
