@@ -48,7 +48,8 @@ int mem_read_fd(int fd, size_t max, bool truncate, char **text, size_t *len)
 	 * (procfs files say 0: they start at 8 KiB and double) */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
 		first = (size_t)st.st_size < max ? (size_t)st.st_size + 2 : max + 2;
-	/* up to max + 1 bytes, the last only to tell a longer file */
+	/* up to max + 1 bytes, the last only to tell a longer file; the first
+	 * pass always allocates (got <= max holds), so an empty file gets "" */
 	while (got <= max) {
 		if (got + 1 >= cap && mem_grow_max(&buf, &cap, got + 2, 1, first, max + 2)) {
 			e = ENOMEM;
@@ -74,8 +75,6 @@ int mem_read_fd(int fd, size_t max, bool truncate, char **text, size_t *len)
 		else
 			e = EFBIG;
 	}
-	if (!e && !buf && !(buf = malloc(1)))
-		e = ENOMEM;
 	if (e) {
 		free(buf);
 		return e;
